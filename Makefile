@@ -1,0 +1,44 @@
+# The course's commands. Every target sets up its own environment in .venv
+# (created on first use, reinstalled when requirements.lock or pyproject.toml change).
+#
+#   make book      build both editions (Korean, English) into _build/html
+#   make test      lint + unit tests + strict nbval over every chapter of both editions
+#   make execute   re-run every chapter notebook in place and store its outputs
+#   make bench     speed of course_rnn against torch on this CPU
+#
+# Elsewhere than the course's own machines, get a CPU build of torch with
+#   make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_PIP_ARGS ?=
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.course-rnn-installed
+NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300 \
+              --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: env book test lint execute bench clean
+
+env: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml tools/setup_env.py
+	$(PYTHON) tools/setup_env.py --venv $(VENV) --torch-pip-args "$(TORCH_PIP_ARGS)"
+
+book: $(STAMP)
+	$(BIN)/python tools/book.py build
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests tools
+	$(BIN)/python -m pytest tests chapters $(NBVAL_OPTS)
+
+execute: $(STAMP)
+	$(BIN)/python tools/execute.py $(NOTEBOOKS)
+
+bench: $(STAMP)
+	$(BIN)/python -m course_rnn.bench
+
+clean:
+	rm -rf _build

@@ -1,0 +1,73 @@
+"""Create (or refresh) the course's virtual environment in one step.
+
+Called by every Makefile target, so that ``make book`` and ``make test`` work on a
+machine that has only Python and git. Steps:
+
+1. check the Python version (3.10 or newer);
+2. create ``.venv`` with the standard ``venv`` module if it does not exist;
+3. install torch first, pinned to 2.13.0, with the extra pip arguments given
+   (``--index-url https://download.pytorch.org/whl/cpu`` selects a CPU build on
+   machines whose default index would serve a CUDA build);
+4. install every other dependency at the exact versions of ``requirements.lock``
+   (resolved on Python 3.11; on 3.10, where some pinned releases do not exist, the
+   bounds of ``pyproject.toml`` are resolved instead);
+5. install ``course_rnn`` itself in editable mode;
+6. write a stamp file last, so that an interrupted install is resumed next time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TORCH = "torch==2.13.0"
+
+
+def run(cmd: list[str]) -> None:
+    print("+", " ".join(shlex.quote(c) for c in cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--venv", default=".venv", help="folder of the environment")
+    parser.add_argument(
+        "--torch-pip-args",
+        default="",
+        help="extra pip arguments for installing torch, e.g. a CPU index URL",
+    )
+    args = parser.parse_args()
+
+    if sys.version_info < (3, 10):
+        sys.exit(
+            f"course-rnn needs Python 3.10 or newer; this is {sys.version.split()[0]} "
+            f"({sys.executable}). Run make with PYTHON=/path/to/python3.11."
+        )
+
+    env_dir = (ROOT / args.venv).resolve()
+    py = env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    if not py.exists():
+        print(f"creating the virtual environment {env_dir}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=False).create(env_dir)
+    pip = [str(py), "-m", "pip", "install", "--disable-pip-version-check"]
+
+    run([*pip, TORCH, *shlex.split(args.torch_pip_args)])
+    if sys.version_info >= (3, 11):
+        run([*pip, "-r", str(ROOT / "requirements.lock")])
+        run([*pip, "--no-deps", "-e", str(ROOT)])
+    else:
+        run([*pip, "-e", f"{ROOT}[torch,book,test]"])
+
+    stamp = env_dir / ".course-rnn-installed"
+    stamp.write_text("installed from requirements.lock and pyproject.toml\n")
+    print(f"environment ready: {env_dir}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
