@@ -11,7 +11,7 @@ machine that has only Python and git. Steps:
 4. install every other dependency at the exact versions of ``requirements.lock``
    (resolved on Python 3.11; on 3.10, where some pinned releases do not exist, the
    bounds of ``pyproject.toml`` are resolved instead);
-5. install ``course_rnn`` itself in editable mode;
+5. install ``course_rnn`` itself in editable mode, and build Matplotlib's font cache;
 6. write a stamp file last, so that an interrupted install is resumed next time.
 """
 
@@ -62,6 +62,10 @@ def main() -> int:
         run([*pip, "--no-deps", "-e", str(ROOT)])
     else:
         run([*pip, "-e", f"{ROOT}[torch,book,test]"])
+
+    # Matplotlib builds its font cache on first import and says so on stderr; do it
+    # now, so that no chapter's first run prints it into a stored output.
+    run([str(py), "-c", "import matplotlib.font_manager"])
 
     stamp = env_dir / ".course-rnn-installed"
     stamp.write_text("installed from requirements.lock and pyproject.toml\n")

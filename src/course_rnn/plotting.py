@@ -1,0 +1,78 @@
+"""Matplotlib set-up for the book: Hangul that renders on any machine, PNG figures.
+
+Matplotlib's default font, DejaVu Sans, has no Hangul: Korean labels come out as
+boxes, with a "Glyph ... missing" warning per character (which the strict book build
+turns into an error). Machines without a Korean system font are common (CI, Colab,
+Binder), so the course ships one: NanumGothic (SIL Open Font License), taken from the
+files of the ``koreanize-matplotlib`` package. That package is never *imported*: its
+``__init__`` needs ``distutils``, which Python 3.12 removed; we only read its font files.
+
+NanumGothic has no U+2212 MINUS SIGN, which Matplotlib uses for negative tick labels.
+Rather than turning the proper minus off (``axes.unicode_minus = False``), the font
+family is a fallback list, ``["NanumGothic", "DejaVu Sans"]``: Matplotlib (3.6 and
+newer) takes each glyph from the first font that has it, so Hangul and Latin come from
+NanumGothic and the minus sign from DejaVu Sans.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import matplotlib as mpl
+from matplotlib import font_manager
+
+KOREAN_FONT = "NanumGothic"
+FALLBACK_FONT = "DejaVu Sans"
+
+
+def korean_font_files() -> list[Path]:
+    """The NanumGothic ``.ttf`` files shipped inside the ``koreanize-matplotlib`` package.
+
+    Raises ``RuntimeError`` naming the package to install when they cannot be found.
+    """
+    spec = importlib.util.find_spec("koreanize_matplotlib")  # locates, does not import
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "the Korean font for plots comes from the koreanize-matplotlib package, "
+            "which is not installed: pip install koreanize-matplotlib"
+        )
+    folder = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+    files = sorted(folder.glob("NanumGothic*.ttf"))
+    if not files:
+        raise RuntimeError(f"no NanumGothic*.ttf in {folder}; reinstall koreanize-matplotlib")
+    return files
+
+
+def use_korean_font() -> str:
+    """Register NanumGothic with Matplotlib and make it the default sans-serif font.
+
+    Idempotent. Returns the family name in use. Glyphs NanumGothic lacks (the minus
+    sign U+2212, some math symbols) fall back to DejaVu Sans.
+    """
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    if KOREAN_FONT not in known:
+        for path in korean_font_files():
+            font_manager.fontManager.addfont(str(path))
+    # a list of families (not the generic "sans-serif") enables per-glyph fallback
+    mpl.rcParams["font.family"] = [KOREAN_FONT, FALLBACK_FONT]
+    mpl.rcParams["axes.unicode_minus"] = True
+    return KOREAN_FONT
+
+
+def setup_matplotlib() -> None:
+    """House style for the book's figures: the Korean font, PNG output, readable sizes."""
+    use_korean_font()
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.4, 3.6),
+            "figure.constrained_layout.use": True,
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.fonttype": "none",
+        }
+    )
