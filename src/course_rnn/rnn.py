@@ -359,9 +359,10 @@ def rnn_backward(dhs, cache: RNNCache, dh_last=None) -> RNNGrads:
     act_grad = 1 - hs * hs if cache.nonlinearity == "tanh" else (hs > 0).astype(hs.dtype)
     # delta a_t starts as the part coming from the layer above ...
     das = np.zeros_like(hs) if dhs is None else time_major(dhs) * act_grad  # (T, N, H)
+    W_hh_T = np.ascontiguousarray(W_hh.T)  # (H, H); contiguous: faster products
     for t in range(T - 1, -1, -1):
         das[t] += dh * act_grad[t]  # ... plus the part coming from step t + 1
-        np.matmul(das[t], W_hh.T, out=dh)  # (N, H): flows to h_{t-1}
+        np.matmul(das[t], W_hh_T, out=dh)  # (N, H): flows to h_{t-1}
 
     das_2d = das.reshape(T * N, H)  # (T*N, H)
     return RNNGrads(

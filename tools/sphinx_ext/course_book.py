@@ -4,7 +4,8 @@ The book is built twice from one repository (``tools/book.py``): the Korean edit
 from ``chapters/ko`` into ``_build/html/ko`` and the English edition from
 ``chapters/en`` into ``_build/html/en``. Each page gets ``other_lang_url``, a relative
 link to the same page in the other edition, shown by ``templates/lang-switch.html``
-in the article header. Pages have the same file names in both editions, so the link
+in the article header. The extension also adds ``static/course.css`` and the Korean
+web font it names. Pages have the same file names in both editions, so the link
 is found by swapping the language folder; a page that has no twin (which the tests
 forbid) links to the other edition's front page instead.
 
@@ -15,6 +16,7 @@ catalogue per chapter.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 LABELS = {"ko": "English", "en": "한국어"}
@@ -49,12 +51,35 @@ def _page_context(app, pagename, templatename, context, doctree):
     context["other_lang_code"] = other
 
 
-def _add_templates(app, config):
-    config.templates_path.append(str(Path(__file__).parent / "templates"))
+HERE = Path(__file__).resolve().parent
+
+
+def _add_templates_and_static(app, config):
+    config.templates_path.append(str(HERE / "templates"))
+    config.html_static_path.append(str(HERE / "static"))
+
+
+def _copy_fonts(app, exception):
+    """Put the NanumGothic files used by course.css into ``_static/fonts``.
+
+    The fonts come from the koreanize-matplotlib package, the same files the plots use
+    (course_rnn.plotting), so the repository carries no copy of them.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    from course_rnn.plotting import korean_font_files
+
+    dest = Path(app.outdir) / "_static" / "fonts"
+    dest.mkdir(parents=True, exist_ok=True)
+    for font in korean_font_files():
+        if font.name in {"NanumGothic.ttf", "NanumGothicBold.ttf"}:
+            shutil.copy2(font, dest / font.name)
 
 
 def setup(app):
     app.add_config_value("course_lang", "ko", "html", types=[str])
-    app.connect("config-inited", _add_templates)
+    app.connect("config-inited", _add_templates_and_static)
     app.connect("html-page-context", _page_context)
+    app.connect("build-finished", _copy_fonts)
+    app.add_css_file("course.css")
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,315 @@
+r"""One-dimensional convolution and max pooling over time, vectorised (im2col).
+
+Layout as in ``torch.nn.Conv1d``: channels first, ``x`` of shape (N, C_in, L) and
+``W`` of shape (C_out, C_in, K). A chapter holding a sequence batch ``xs`` (N, T, D)
+passes ``xs.transpose(0, 2, 1)`` (D input channels, L = T steps) and transposes the
+output back. Size letters: N batch, C_in / C_out channels, L length, K kernel.
+
+.. math::
+
+    y_{n,o,l} = b_o + \sum_{c=1}^{C_\text{in}} \sum_{k=0}^{K-1}
+                W_{o,c,k}\; x^{\text{pad}}_{n,\,c,\,l s + k d}, \qquad
+    L_\text{out} = \left\lfloor \frac{L + p_\text{left} + p_\text{right} - d(K-1) - 1}{s}
+                   \right\rfloor + 1
+
+with stride :math:`s` and dilation :math:`d`. *im2col* gathers every window into one
+matrix so that the whole convolution is one matrix product,
+
+.. math::
+
+    \underbrace{Y}_{C_\text{out} \times N L_\text{out}}
+    = \underbrace{W}_{C_\text{out} \times C_\text{in} K}\;
+      \underbrace{X_\text{col}}_{C_\text{in} K \times N L_\text{out}},
+
+and the backward pass is two more: :math:`\delta W = \delta Y X_\text{col}^\top` and
+:math:`\delta X_\text{col} = W^\top \delta Y`, whose columns are added back to the
+positions they were read from (*col2im*, one strided addition per kernel tap).
+Taught in chapter 8.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from course_rnn._validate import as_array, check_dim
+
+
+def conv_padding(padding, K: int, dilation: int = 1, stride: int = 1) -> tuple[int, int]:
+    r"""Left and right padding of a 1-D convolution.
+
+    ``padding`` is an int ``p`` (``(p, p)``), a pair ``(left, right)``, ``"valid"``
+    (none), ``"same"`` (output length L; needs stride 1; the odd step goes right, as in
+    torch) or ``"causal"``: :math:`(d(K-1), 0)`, so that :math:`y_t` sees only
+    :math:`x_{\le t}` (Keras's ``padding="causal"``; in torch, ``F.pad(x, (d*(K-1), 0))``).
+    Taught in chapter 8.
+    """
+    total = dilation * (K - 1)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return 0, 0
+        if padding == "causal":
+            return total, 0
+        if padding == "same":
+            if stride != 1:
+                raise ValueError(f"padding='same' needs stride=1, got stride={stride}")
+            return total // 2, total - total // 2
+        raise ValueError(f"padding must be an int, a pair, 'valid', 'same' or 'causal'; "
+                         f"got {padding!r}")
+    left, right = (padding, padding) if np.ndim(padding) == 0 else tuple(padding)
+    if int(left) != left or int(right) != right or left < 0 or right < 0:
+        raise ValueError(f"padding must be non-negative integers, got {padding!r}")
+    return int(left), int(right)
+
+
+def _windows(xp: np.ndarray, K: int, stride: int, dilation: int) -> np.ndarray:
+    """Read-only view (N, C, L_out, K) of every window: ``[n, c, l, k] = xp[n, c, l*s + k*d]``."""
+    span = dilation * (K - 1) + 1
+    return sliding_window_view(xp, span, axis=2)[:, :, ::stride, ::dilation]
+
+
+def _check_int(name: str, value, low: int = 1) -> int:
+    if int(value) != value or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+class Conv1DCache(NamedTuple):
+    cols: np.ndarray  # (C_in*K, N*L_out) im2col matrix
+    W: np.ndarray  # (C_out, C_in, K)
+    x_shape: tuple  # (N, C_in, L)
+    pad: tuple  # (left, right)
+    stride: int
+    dilation: int
+
+
+class Conv1DGrads(NamedTuple):
+    dx: np.ndarray  # (N, C_in, L)
+    dW: np.ndarray  # (C_out, C_in, K)
+    db: np.ndarray  # (C_out,)
+
+
+def conv1d_forward(x, W, b=None, stride: int = 1, padding=0, dilation: int = 1):
+    r"""1-D convolution (cross-correlation, as in every deep-learning library).
+
+    .. math::
+
+        y_{n,o,l} = b_o + \sum_{c,k} W_{o,c,k}\; x^{\text{pad}}_{n,\,c,\,l s + k d}
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, L)
+        Channels first, like torch.
+    W : ndarray, shape (C_out, C_in, K)
+    b : ndarray, shape (C_out,), or None
+    stride, dilation : int >= 1
+    padding : int, (left, right), "valid", "same" or "causal"
+        See ``conv_padding``; zeros are added.
+
+    Returns
+    -------
+    y : ndarray, shape (N, C_out, L_out)
+    cache : Conv1DCache
+
+    Torch: ``torch.nn.Conv1d(C_in, C_out, K, stride, padding, dilation)`` with
+    ``weight = W``, ``bias = b`` (for "causal": ``F.pad`` on the left first).
+    Taught in chapter 8.
+    """
+    x = as_array("x", x, 3)
+    W = as_array("W", W, 3)
+    C_out, C_in, K = W.shape
+    check_dim("x", x, 1, C_in, "W", "C_in")
+    stride, dilation = _check_int("stride", stride), _check_int("dilation", dilation)
+    left, right = conv_padding(padding, K, dilation, stride)
+    N, _, L = x.shape
+    span = dilation * (K - 1) + 1
+    if L + left + right < span:
+        raise ValueError(f"x has shape {x.shape}: length L={L} plus padding ({left}, {right}) "
+                         f"is shorter than the kernel's span d*(K-1)+1={span} (W {W.shape})")
+    xp = np.pad(x, ((0, 0), (0, 0), (left, right))) if left or right else x  # (N, C_in, Lp)
+    win = _windows(xp, K, stride, dilation)  # (N, C_in, L_out, K) view
+    L_out = win.shape[2]
+    cols = win.transpose(1, 3, 0, 2).reshape(C_in * K, N * L_out)  # copy: (C_in*K, N*L_out)
+    y = W.reshape(C_out, C_in * K) @ cols  # (C_out, N*L_out): the whole convolution
+    y = y.reshape(C_out, N, L_out).transpose(1, 0, 2)  # (N, C_out, L_out) view
+    if b is not None:
+        b = as_array("b", b, 1)
+        check_dim("b", b, 0, C_out, "W", "C_out")
+        y = y + b[:, None]  # also makes y contiguous
+    else:
+        y = np.ascontiguousarray(y)
+    return y, Conv1DCache(cols, W, x.shape, (left, right), stride, dilation)
+
+
+def conv1d_backward(dy, cache: Conv1DCache) -> Conv1DGrads:
+    r"""Gradients of ``conv1d_forward``.
+
+    .. math::
+
+        \delta b_o = \sum_{n,l} \delta y_{n,o,l}, \quad
+        \delta W = \delta Y\, X_\text{col}^\top, \quad
+        \delta x^{\text{pad}}_{n,c,\,l s + k d} \mathrel{+}= \sum_o W_{o,c,k}\, \delta y_{n,o,l}
+
+    ``dy`` has shape (N, C_out, L_out). Returns ``Conv1DGrads(dx (N, C_in, L),
+    dW (C_out, C_in, K), db (C_out,))``. Taught in chapter 8.
+    """
+    cols, W, (N, C_in, L), (left, right), stride, dilation = cache
+    C_out, _, K = W.shape
+    L_out = cols.shape[1] // N
+    dy = as_array("dy", dy, 3)
+    if dy.shape != (N, C_out, L_out):
+        raise ValueError(f"dy has shape {dy.shape}, expected {(N, C_out, L_out)} "
+                         "(the shape of the forward output)")
+    db = dy.sum(axis=(0, 2))  # (C_out,)
+    dy2 = dy.transpose(1, 0, 2).reshape(C_out, N * L_out)  # copy: (C_out, N*L_out)
+    dW = (dy2 @ cols.T).reshape(W.shape)  # (C_out, C_in, K)
+    dcols = (W.reshape(C_out, C_in * K).T @ dy2).reshape(C_in, K, N, L_out)
+    dxp = np.zeros((N, C_in, L + left + right), dtype=dcols.dtype)  # (N, C_in, Lp)
+    last = stride * (L_out - 1) + 1
+    for k in range(K):  # col2im: tap k read x_pad[..., l*s + k*d] for every l
+        dxp[:, :, k * dilation : k * dilation + last : stride] += dcols[:, k].transpose(1, 0, 2)
+    return Conv1DGrads(dxp[:, :, left : left + L], dW, db)
+
+
+def init_conv1d_params(C_in: int, C_out: int, K: int, rng: np.random.Generator,
+                       dtype=np.float64) -> dict:
+    r"""Random ``{"W": (C_out, C_in, K), "b": (C_out,)}`` as torch initialises ``nn.Conv1d``:
+    every entry from :math:`U(-1/\sqrt{C_\text{in} K},\ 1/\sqrt{C_\text{in} K})`.
+    Taught in chapter 8.
+    """
+    k = 1.0 / np.sqrt(C_in * K)
+    return {"W": rng.uniform(-k, k, (C_out, C_in, K)).astype(dtype),
+            "b": rng.uniform(-k, k, C_out).astype(dtype)}
+
+
+class Conv1D:
+    r"""Conv1D layer: ``conv1d_forward``/``conv1d_backward`` with parameters.
+
+    .. math::
+
+        y_{n,o,l} = b_o + \sum_{c,k} W_{o,c,k}\; x^{\text{pad}}_{n,\,c,\,l s + k d}
+
+    ``params = {"W": (C_out, C_in, K), "b": (C_out,)}`` (no ``"b"`` if ``b is None``);
+    ``forward(x (N, C_in, L)) -> (N, C_out, L_out)``, ``backward(dy) -> dx``.
+    Torch: ``torch.nn.Conv1d``. Taught in chapter 8.
+    """
+
+    def __init__(self, W, b=None, stride: int = 1, padding=0, dilation: int = 1):
+        self.params = {"W": as_array("W", W, 3)}
+        if b is not None:
+            self.params["b"] = as_array("b", b, 1)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.stride, self.padding, self.dilation = stride, padding, dilation
+        self.cache: Conv1DCache | None = None
+
+    def forward(self, x) -> np.ndarray:
+        y, self.cache = conv1d_forward(x, self.params["W"], self.params.get("b"),
+                                       self.stride, self.padding, self.dilation)
+        return y
+
+    def backward(self, dy) -> np.ndarray:
+        g = conv1d_backward(dy, self.cache)
+        self.grads["W"][...] = g.dW
+        if "b" in self.grads:
+            self.grads["b"][...] = g.db
+        return g.dx
+
+
+# ----------------------------------------------------------------------------- max pooling
+class MaxPool1DCache(NamedTuple):
+    argmax: np.ndarray  # (N, C, L_out) int: tap of the maximum in each window
+    x_shape: tuple  # (N, C, L)
+    K: int
+    stride: int
+    padding: int
+
+
+def maxpool1d_forward(x, kernel_size: int, stride: int | None = None, padding: int = 0):
+    r"""Max pooling over time, channel by channel.
+
+    .. math::
+
+        y_{n,c,l} = \max_{0 \le k < K} x^{\text{pad}}_{n,\,c,\,l s + k}, \qquad
+        L_\text{out} = \left\lfloor \frac{L + 2p - K}{s} \right\rfloor + 1
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, L)
+    kernel_size : int
+        K, the window length.
+    stride : int or None
+        s; None means ``kernel_size`` (non-overlapping windows), as in torch.
+    padding : int
+        p steps of :math:`-\infty` on each side, at most ``kernel_size // 2`` (torch's rule).
+
+    Returns
+    -------
+    y : ndarray, shape (N, C, L_out)
+    cache : MaxPool1DCache
+
+    Ties go to the first maximum, as in torch. Torch: ``torch.nn.MaxPool1d(K, s, p)``
+    (``ceil_mode=False``, ``dilation=1``). Taught in chapter 8.
+    """
+    x = as_array("x", x, 3)
+    K = _check_int("kernel_size", kernel_size)
+    stride = K if stride is None else _check_int("stride", stride)
+    padding = _check_int("padding", padding, low=0)
+    if padding > K // 2:
+        raise ValueError(f"padding={padding} must be at most kernel_size // 2 = {K // 2}")
+    N, C, L = x.shape
+    if L + 2 * padding < K:
+        raise ValueError(f"x has shape {x.shape}: length L={L} plus padding {padding} on "
+                         f"each side is shorter than kernel_size={K}")
+    if padding:
+        xf = x if x.dtype.kind == "f" else x.astype(np.float64)
+        x = np.pad(xf, ((0, 0), (0, 0), (padding, padding)), constant_values=-np.inf)
+    win = _windows(x, K, stride, 1)  # (N, C, L_out, K) view
+    argmax = win.argmax(axis=3)  # (N, C, L_out)
+    y = np.take_along_axis(win, argmax[..., None], axis=3)[..., 0]  # (N, C, L_out)
+    return y, MaxPool1DCache(argmax, (N, C, L), K, stride, padding)
+
+
+def maxpool1d_backward(dy, cache: MaxPool1DCache) -> np.ndarray:
+    r"""Gradient of max pooling: each window's gradient goes to its maximum only.
+
+    .. math::
+
+        \delta x^{\text{pad}}_{n,c,\,l s + k} \mathrel{+}= \delta y_{n,c,l}\;
+        \mathbb{1}[k = \operatorname{argmax}_{k'} x^{\text{pad}}_{n,c,\,l s + k'}]
+
+    ``dy`` (N, C, L_out) -> ``dx`` (N, C, L). Taught in chapter 8.
+    """
+    argmax, (N, C, L), K, stride, p = cache
+    dy = as_array("dy", dy, 3)
+    if dy.shape != argmax.shape:
+        raise ValueError(f"dy has shape {dy.shape}, expected {argmax.shape} "
+                         "(the shape of the forward output)")
+    dxp = np.zeros((N, C, L + 2 * p), dtype=dy.dtype)  # (N, C, Lp)
+    last = stride * (argmax.shape[2] - 1) + 1
+    for k in range(K):  # overlapping windows (s < K) may send several gradients to one x
+        dxp[:, :, k : k + last : stride] += np.where(argmax == k, dy, 0)
+    return dxp[:, :, p : p + L]
+
+
+class MaxPool1D:
+    r"""Max pooling layer, :math:`y_{n,c,l} = \max_k x^{\text{pad}}_{n,c,ls+k}`.
+
+    ``MaxPool1D(kernel_size, stride=None, padding=0)``; ``forward(x (N, C, L))``,
+    ``backward(dy) -> dx``. No parameters. Torch: ``torch.nn.MaxPool1d``.
+    Taught in chapter 8.
+    """
+
+    def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0):
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.cache: MaxPool1DCache | None = None
+
+    def forward(self, x) -> np.ndarray:
+        y, self.cache = maxpool1d_forward(x, self.kernel_size, self.stride, self.padding)
+        return y
+
+    def backward(self, dy) -> np.ndarray:
+        return maxpool1d_backward(dy, self.cache)

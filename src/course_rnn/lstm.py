@@ -1,0 +1,499 @@
+r"""The LSTM layer: one step, a whole sequence, and ``TimeLSTM``.
+
+.. math::
+
+    i_t &= \sigma(x_t W_{xi} + h_{t-1} W_{hi} + b_i) \qquad
+    f_t  = \sigma(x_t W_{xf} + h_{t-1} W_{hf} + b_f) \\
+    g_t &= \tanh(x_t W_{xg} + h_{t-1} W_{hg} + b_g) \qquad
+    o_t  = \sigma(x_t W_{xo} + h_{t-1} W_{ho} + b_o) \\
+    c_t &= f_t \odot c_{t-1} + i_t \odot g_t \qquad
+    h_t  = o_t \odot \tanh(c_t)
+
+The four gates are fused: ``W_x`` (D, 4H) is :math:`[W_{xi} | W_{xf} | W_{xg} | W_{xo}]`,
+``W_h`` (H, 4H) and ``b`` (4H,) likewise, in PyTorch's order ``GATE_ORDER = (i, f, g, o)``,
+so that one matrix product gives all four pre-activations ``A`` (N, 4H).
+
+=========  ==========  ==========================================
+name       shape       torch.nn.LSTM
+=========  ==========  ==========================================
+``W_x``    (D, 4H)     ``weight_ih_l0.T``
+``W_h``    (H, 4H)     ``weight_hh_l0.T``
+``b``      (4H,)       ``bias_ih_l0 + bias_hh_l0``
+=========  ==========  ==========================================
+
+Taught in chapter 5. The backward pass follows the lecture notation: :math:`\delta c_t`,
+then :math:`\delta o_t, \delta i_t, \delta f_t, \delta g_t` (with respect to the gates'
+pre-activations), then :math:`\delta W_x, \delta W_h, \delta b`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from course_rnn._validate import as_array, check_dim, check_shape
+from course_rnn.rnn import _float_dtype, check_sequence_input, check_upstream, time_major
+
+GATE_ORDER = ("i", "f", "g", "o")
+"""Order of the four gates along the last axis of ``W_x``, ``W_h``, ``b`` (PyTorch's)."""
+
+
+def sigmoid(x, out=None):
+    r"""Logistic sigmoid, numerically stable for any input.
+
+    .. math::
+
+        \sigma(x) = \frac{1}{1 + e^{-x}} = \tfrac12 \bigl(1 + \tanh(x / 2)\bigr)
+
+    The tanh form never overflows (``exp(-x)`` does for x < -709 in float64).
+    ``out`` may be ``x`` itself, to compute in place. torch: ``torch.sigmoid``.
+    Taught in chapter 5.
+    """
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1
+    out *= 0.5
+    return out
+
+
+def _sigmoid_gate_scale(H: int, dtype) -> np.ndarray:
+    """(4H,) vector: 0.5 on the columns of the sigmoid gates i, f, o and 1 on g."""
+    half = np.full(4 * H, 0.5, dtype=dtype)
+    half[2 * H : 3 * H] = 1
+    return half
+
+
+def _lstm_gates(A: np.ndarray, H: int) -> tuple[np.ndarray, ...]:
+    """Turn pre-activations ``A`` (N, 4H) into gates i, f, g, o in place; return views.
+
+    With the gate order i, f, g, o, the sigmoid gates are columns [0, 2H) and [3H, 4H).
+    """
+    sigmoid(A[:, : 2 * H], out=A[:, : 2 * H])  # i, f
+    np.tanh(A[:, 2 * H : 3 * H], out=A[:, 2 * H : 3 * H])  # g
+    sigmoid(A[:, 3 * H :], out=A[:, 3 * H :])  # o
+    return A[:, :H], A[:, H : 2 * H], A[:, 2 * H : 3 * H], A[:, 3 * H :]
+
+
+def _check_lstm_params(W_x, W_h, b):
+    """Return ``W_x, W_h, b`` as arrays after checking their shapes; also H."""
+    W_x = as_array("W_x", W_x, 2)
+    W_h = as_array("W_h", W_h, 2)
+    b = as_array("b", b, 1)
+    if W_x.shape[1] % 4:
+        raise ValueError(f"W_x has shape {W_x.shape}: its second axis must be 4H (gates i, f, g, o)")
+    H = W_x.shape[1] // 4
+    check_shape("W_h", W_h, (H, 4 * H), f"W_x has shape {W_x.shape}, so H={H}")
+    check_dim("b", b, 0, 4 * H, "W_x", "4H")
+    return W_x, W_h, b, H
+
+
+# ----------------------------------------------------------------------------- one step
+
+
+@dataclass
+class LSTMStepCache:
+    """What ``lstm_step_backward`` needs from ``lstm_step_forward``."""
+
+    x_t: np.ndarray  # (N, D)
+    h_prev: np.ndarray  # (N, H)
+    c_prev: np.ndarray  # (N, H)
+    gates: np.ndarray  # (N, 4H): i, f, g, o after their activations
+    tanh_c: np.ndarray  # (N, H): tanh(c_t)
+    W_x: np.ndarray  # (D, 4H)
+    W_h: np.ndarray  # (H, 4H)
+
+
+class LSTMStepGrads(NamedTuple):
+    """Gradients of one LSTM step."""
+
+    dx_t: np.ndarray  # (N, D)
+    dh_prev: np.ndarray  # (N, H)
+    dc_prev: np.ndarray  # (N, H)
+    dW_x: np.ndarray  # (D, 4H)
+    dW_h: np.ndarray  # (H, 4H)
+    db: np.ndarray  # (4H,)
+
+
+def lstm_step_forward(x_t, h_prev, c_prev, W_x, W_h, b):
+    r"""One LSTM step.
+
+    .. math::
+
+        [i_t | f_t | g_t | o_t] = [\sigma | \sigma | \tanh | \sigma]
+            (x_t W_x + h_{t-1} W_h + b), \\
+        c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t)
+
+    Parameters
+    ----------
+    x_t : ndarray, shape (N, D)
+    h_prev : ndarray, shape (N, H)
+        Short-term state :math:`h_{t-1}`.
+    c_prev : ndarray, shape (N, H)
+        Long-term (cell) state :math:`c_{t-1}`.
+    W_x : ndarray, shape (D, 4H)
+    W_h : ndarray, shape (H, 4H)
+    b : ndarray, shape (4H,)
+        Fused in the order ``GATE_ORDER`` = i, f, g, o.
+
+    Returns
+    -------
+    h_next : ndarray, shape (N, H)
+    c_next : ndarray, shape (N, H)
+    cache : LSTMStepCache
+
+    Notes
+    -----
+    torch: ``h, c = torch.nn.LSTMCell(D, H)(x_t, (h_prev, c_prev))`` with
+    ``W_x = weight_ih.T``, ``W_h = weight_hh.T``, ``b = bias_ih + bias_hh``.
+
+    Taught in chapter 5.
+    """
+    W_x, W_h, b, H = _check_lstm_params(W_x, W_h, b)
+    x_t = as_array("x_t", x_t, 2)
+    h_prev = as_array("h_prev", h_prev, 2)
+    c_prev = as_array("c_prev", c_prev, 2)
+    check_dim("x_t", x_t, 1, W_x.shape[0], "W_x", "D")
+    check_dim("h_prev", h_prev, 1, H, "W_h", "H")
+    check_dim("h_prev", h_prev, 0, x_t.shape[0], "x_t", "N")
+    check_shape("c_prev", c_prev, h_prev.shape, "the shape of h_prev")
+
+    A = x_t @ W_x + h_prev @ W_h + b  # (N, 4H)
+    i, f, g, o = _lstm_gates(A, H)
+    c_next = f * c_prev + i * g  # (N, H)
+    tanh_c = np.tanh(c_next)
+    h_next = o * tanh_c  # (N, H)
+    return h_next, c_next, LSTMStepCache(x_t, h_prev, c_prev, A, tanh_c, W_x, W_h)
+
+
+def _gate_deltas(dA, dh_t, dc_t, i, f, g, o, c_prev, tanh_c, H):
+    r"""Write :math:`\delta` of the four gate pre-activations into ``dA`` (N, 4H).
+
+    .. math::
+
+        \delta o_t = \delta h_t \odot \tanh(c_t) \odot o_t (1 - o_t), \quad
+        \delta i_t = \delta c_t \odot g_t \odot i_t (1 - i_t), \\
+        \delta f_t = \delta c_t \odot c_{t-1} \odot f_t (1 - f_t), \quad
+        \delta g_t = \delta c_t \odot i_t \odot (1 - g_t^2)
+    """
+    dA[:, 3 * H :] = dh_t * tanh_c * o * (1 - o)  # delta o
+    dA[:, :H] = dc_t * g * i * (1 - i)  # delta i
+    dA[:, H : 2 * H] = dc_t * c_prev * f * (1 - f)  # delta f
+    dA[:, 2 * H : 3 * H] = dc_t * i * (1 - g * g)  # delta g
+
+
+def lstm_step_backward(dh_next, dc_next, cache: LSTMStepCache) -> LSTMStepGrads:
+    r"""Backward pass of one LSTM step, in the lecture's order.
+
+    .. math::
+
+        \delta c_t = \delta h_t \odot o_t \odot (1 - \tanh^2 c_t) + \delta c_t^{\text{next}},
+
+    then :math:`\delta o_t, \delta i_t, \delta f_t, \delta g_t` as in ``lstm_backward``,
+    stacked as :math:`\delta A_t` (N, 4H), and
+
+    .. math::
+
+        \delta x_t = \delta A_t W_x^\top, \quad \delta h_{t-1} = \delta A_t W_h^\top, \quad
+        \delta c_{t-1} = \delta c_t \odot f_t, \\
+        \delta W_x = x_t^\top \delta A_t, \quad \delta W_h = h_{t-1}^\top \delta A_t, \quad
+        \delta b = \textstyle\sum_n \delta A_t .
+
+    Parameters
+    ----------
+    dh_next : ndarray, shape (N, H)
+        Gradient with respect to :math:`h_t`.
+    dc_next : ndarray, shape (N, H)
+        Gradient with respect to :math:`c_t` from outside this step (e.g. step t+1).
+    cache : LSTMStepCache
+
+    Returns
+    -------
+    LSTMStepGrads
+        ``dx_t`` (N, D), ``dh_prev`` (N, H), ``dc_prev`` (N, H), ``dW_x`` (D, 4H),
+        ``dW_h`` (H, 4H), ``db`` (4H,).
+
+    Notes
+    -----
+    torch: autograd through ``torch.nn.LSTMCell``. Taught in chapter 5.
+    """
+    H = cache.h_prev.shape[1]
+    dh_next = as_array("dh_next", dh_next, 2)
+    dc_next = as_array("dc_next", dc_next, 2)
+    check_shape("dh_next", dh_next, cache.h_prev.shape, "the shape of h_next")
+    check_shape("dc_next", dc_next, cache.h_prev.shape, "the shape of c_next")
+    i, f, g, o = (cache.gates[:, k * H : (k + 1) * H] for k in range(4))
+    dc_t = dh_next * o * (1 - cache.tanh_c**2) + dc_next  # delta c_t
+    dA = np.empty_like(cache.gates)  # (N, 4H)
+    _gate_deltas(dA, dh_next, dc_t, i, f, g, o, cache.c_prev, cache.tanh_c, H)
+    return LSTMStepGrads(
+        dx_t=dA @ cache.W_x.T,  # (N, D)
+        dh_prev=dA @ cache.W_h.T,  # (N, H)
+        dc_prev=dc_t * f,  # (N, H)
+        dW_x=cache.x_t.T @ dA,  # (D, 4H)
+        dW_h=cache.h_prev.T @ dA,  # (H, 4H)
+        db=dA.sum(axis=0),  # (4H,)
+    )
+
+
+# ----------------------------------------------------------------------------- a sequence
+
+
+@dataclass
+class LSTMCache:
+    """What ``lstm_backward`` needs from ``lstm_forward``, time-major.
+
+    ``hs_tm[t]`` and ``cs_tm[t]`` are :math:`h_t, c_t` (index 0: the initial state);
+    ``gates_tm[t]`` and ``tanh_cs_tm[t]`` belong to step t + 1.
+    """
+
+    xs_tm: np.ndarray  # (T, N, D)
+    hs_tm: np.ndarray  # (T + 1, N, H)
+    cs_tm: np.ndarray  # (T + 1, N, H)
+    gates_tm: np.ndarray  # (T, N, 4H)
+    tanh_cs_tm: np.ndarray  # (T, N, H)
+    W_x: np.ndarray  # (D, 4H)
+    W_h: np.ndarray  # (H, 4H)
+
+
+class LSTMGrads(NamedTuple):
+    """Gradients of a whole LSTM sequence."""
+
+    dxs: np.ndarray  # (N, T, D)
+    dh0: np.ndarray  # (N, H)
+    dc0: np.ndarray  # (N, H)
+    dW_x: np.ndarray  # (D, 4H)
+    dW_h: np.ndarray  # (H, 4H)
+    db: np.ndarray  # (4H,)
+
+
+def lstm_forward(xs, h0, c0, W_x, W_h, b):
+    r"""Run the LSTM over a whole sequence.
+
+    .. math::
+
+        [i_t | f_t | g_t | o_t] = [\sigma | \sigma | \tanh | \sigma]
+            (x_t W_x + h_{t-1} W_h + b), \\
+        c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t)
+
+    The input part :math:`x_t W_x + b` of all steps is one matrix product before the loop.
+
+    Parameters
+    ----------
+    xs : ndarray, shape (N, T, D)
+    h0, c0 : ndarray, shape (N, H), or None
+        Initial states (zeros if None).
+    W_x : ndarray, shape (D, 4H)
+    W_h : ndarray, shape (H, 4H)
+    b : ndarray, shape (4H,)
+
+    Returns
+    -------
+    hs : ndarray, shape (N, T, H)
+        A view of the cache (do not write into it).
+    (h_last, c_last) : tuple of ndarrays, shape (N, H)
+        Final states (copies), like torch's ``(h_n, c_n)``.
+    cache : LSTMCache
+
+    Notes
+    -----
+    torch: ``hs, (h_n, c_n) = torch.nn.LSTM(D, H, batch_first=True)(xs, (h0[None], c0[None]))``.
+
+    Taught in chapter 5.
+    """
+    W_x, W_h, b, H = _check_lstm_params(W_x, W_h, b)
+    D = W_x.shape[0]
+    xs, h0 = check_sequence_input(xs, h0, D, H, "W_x", "W_h")
+    _, c0 = check_sequence_input(xs, c0, D, H, "W_x", "W_h", name_h0="c0")
+    N, T, _ = xs.shape
+    dtype = _float_dtype(xs, W_x, W_h, b)
+
+    xs_tm = time_major(xs).astype(dtype, copy=False)  # (T, N, D)
+    hs_tm = np.empty((T + 1, N, H), dtype=dtype)
+    cs_tm = np.empty((T + 1, N, H), dtype=dtype)
+    hs_tm[0] = 0 if h0 is None else h0
+    cs_tm[0] = 0 if c0 is None else c0
+    tanh_cs_tm = np.empty((T, N, H), dtype=dtype)
+
+    # sigma(a) = (1 + tanh(a / 2)) / 2: with the sigmoid gates' columns of W_x, W_h, b
+    # halved, one tanh call covers all four gates; the sigmoid gates are then mapped
+    # from (-1, 1) to (0, 1) by "* half + half" (0.5 on i, f, o; 1 and 0 on g).
+    half = _sigmoid_gate_scale(H, dtype)  # (4H,)
+    shift = half - (half == 1)  # (4H,): 0.5 for i, f, o; 0 for g
+    gates_tm = (xs_tm.reshape(T * N, D) @ (W_x * half)).reshape(T, N, 4 * H)  # (T, N, 4H)
+    gates_tm += b * half
+    W_h_half = W_h * half  # (H, 4H)
+    rec = np.empty((N, 4 * H), dtype=dtype)  # h_{t-1} W_h, reused at every step
+    ig = np.empty((N, H), dtype=dtype)
+    for t in range(T):
+        A = gates_tm[t]  # (N, 4H): x_t W_x + b, computed above
+        A += np.matmul(hs_tm[t], W_h_half, out=rec)  # + h_{t-1} W_h
+        np.tanh(A, out=A)
+        A *= half
+        A += shift  # A now holds the gates i, f, g, o
+        i, f, g, o = A[:, :H], A[:, H : 2 * H], A[:, 2 * H : 3 * H], A[:, 3 * H :]
+        c = cs_tm[t + 1]
+        np.multiply(f, cs_tm[t], out=c)
+        c += np.multiply(i, g, out=ig)  # c_t = f * c_{t-1} + i * g
+        np.tanh(c, out=tanh_cs_tm[t])
+        np.multiply(o, tanh_cs_tm[t], out=hs_tm[t + 1])  # h_t = o * tanh(c_t)
+    cache = LSTMCache(xs_tm, hs_tm, cs_tm, gates_tm, tanh_cs_tm, W_x, W_h)
+    return hs_tm[1:].swapaxes(0, 1), (hs_tm[T].copy(), cs_tm[T].copy()), cache
+
+
+def lstm_backward(dhs, cache: LSTMCache, dh_last=None, dc_last=None) -> LSTMGrads:
+    r"""Backpropagation through time for ``lstm_forward``, as the lecture writes it.
+
+    For :math:`t = T, \dots, 1`, with :math:`\Delta_t` the gradient from the layer
+    above and :math:`\Delta h_t` the one from step :math:`t + 1`:
+
+    .. math::
+
+        \delta h_t &= \Delta_t + \Delta h_t \\
+        \delta c_t &= \delta h_t \odot o_t \odot (1 - \tanh^2 c_t)
+                      + \delta c_{t+1} \odot f_{t+1} \\
+        \delta o_t &= \delta h_t \odot \tanh(c_t) \odot o_t (1 - o_t) \\
+        \delta i_t &= \delta c_t \odot g_t \odot i_t (1 - i_t) \\
+        \delta f_t &= \delta c_t \odot c_{t-1} \odot f_t (1 - f_t) \\
+        \delta g_t &= \delta c_t \odot i_t \odot (1 - g_t^2) \\
+        \Delta h_{t-1} &= \delta A_t W_h^\top, \qquad
+        \delta A_t = [\delta i_t | \delta f_t | \delta g_t | \delta o_t]
+
+    and after the loop, each as one matrix product over all steps,
+
+    .. math::
+
+        \delta x_t = \delta A_t W_x^\top, \quad
+        \delta W_x = \sum_t x_t^\top \delta A_t, \quad
+        \delta W_h = \sum_t h_{t-1}^\top \delta A_t, \quad
+        \delta b = \sum_t \textstyle\sum_n \delta A_t .
+
+    Parameters
+    ----------
+    dhs : ndarray, shape (N, T, H), or None
+        Gradient with respect to every ``hs[:, t]`` (None: zeros).
+    cache : LSTMCache
+    dh_last, dc_last : ndarray, shape (N, H), or None
+        Gradients with respect to ``h_last`` and ``c_last`` (None: zeros).
+
+    Returns
+    -------
+    LSTMGrads
+        ``dxs`` (N, T, D), ``dh0`` (N, H), ``dc0`` (N, H), ``dW_x`` (D, 4H),
+        ``dW_h`` (H, 4H), ``db`` (4H,).
+
+    Notes
+    -----
+    torch: ``loss.backward()`` through ``torch.nn.LSTM``. Taught in chapter 5.
+    """
+    xs_tm, hs_tm, cs_tm, gates_tm = cache.xs_tm, cache.hs_tm, cache.cs_tm, cache.gates_tm
+    T, N, D = xs_tm.shape
+    H = hs_tm.shape[2]
+    dtype = hs_tm.dtype
+    dhs = check_upstream("dhs", dhs, (N, T, H), dtype, zeros=False)
+    dhs_tm = None if dhs is None else time_major(dhs)  # (T, N, H)
+    dh = check_upstream("dh_last", dh_last, (N, H), dtype).astype(dtype)  # Delta h_t
+    dc = check_upstream("dc_last", dc_last, (N, H), dtype).astype(dtype)  # dc_{t+1} f_{t+1}
+
+    # Every factor of the gate deltas that does not depend on delta h_t or delta c_t is
+    # computed for all steps at once; the loop then multiplies it in place.
+    gates = gates_tm
+    i, f, g, o = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H : 3 * H], gates[..., 3 * H :]
+    tanh_c = cache.tanh_cs_tm  # (T, N, H)
+    dA_tm = np.empty((T, N, 4 * H), dtype=dtype)  # becomes delta A_t of every step
+    dA_tm[..., :H] = g * i * (1 - i)  # delta i_t / delta c_t
+    dA_tm[..., H : 2 * H] = cs_tm[:-1] * f * (1 - f)  # delta f_t / delta c_t
+    dA_tm[..., 2 * H : 3 * H] = i * (1 - g * g)  # delta g_t / delta c_t
+    dA_tm[..., 3 * H :] = tanh_c * o * (1 - o)  # delta o_t / delta h_t
+    dtanh_c = o * (1 - tanh_c * tanh_c)  # (T, N, H): dh_t / dc_t
+    W_h_T = np.ascontiguousarray(cache.W_h.T)  # (4H, H); contiguous: faster products
+    for t in range(T - 1, -1, -1):
+        dh_t = dh if dhs_tm is None else dh + dhs_tm[t]  # delta h_t = Delta_t + Delta h_t
+        dc_t = dh_t * dtanh_c[t]
+        dc_t += dc  # delta c_t
+        dA = dA_tm[t].reshape(N, 4, H)
+        dA[:, :3] *= dc_t[:, None]  # delta i_t, delta f_t, delta g_t
+        dA[:, 3] *= dh_t  # delta o_t
+        np.multiply(dc_t, f[t], out=dc)  # delta c_t * f_t flows to c_{t-1}
+        np.matmul(dA_tm[t], W_h_T, out=dh)  # (N, H): Delta h_{t-1}
+
+    dA_2d = dA_tm.reshape(T * N, 4 * H)  # (T*N, 4H)
+    return LSTMGrads(
+        dxs=(dA_2d @ cache.W_x.T).reshape(T, N, D).swapaxes(0, 1),  # (N, T, D)
+        dh0=dh,
+        dc0=dc,
+        dW_x=xs_tm.reshape(T * N, D).T @ dA_2d,  # (D, 4H)
+        dW_h=hs_tm[:-1].reshape(T * N, H).T @ dA_2d,  # (H, 4H)
+        db=dA_2d.sum(axis=0),  # (4H,)
+    )
+
+
+# ----------------------------------------------------------------------------- the layer
+
+
+def init_lstm_params(D: int, H: int, rng: np.random.Generator, dtype=np.float64) -> dict:
+    r"""Random ``{"W_x", "W_h", "b"}`` drawn from :math:`U(-1/\sqrt{H}, 1/\sqrt{H})` like torch.
+
+    Taught in chapter 5.
+    """
+    k = 1.0 / np.sqrt(H)
+    return {
+        "W_x": rng.uniform(-k, k, (D, 4 * H)).astype(dtype),
+        "W_h": rng.uniform(-k, k, (H, 4 * H)).astype(dtype),
+        "b": rng.uniform(-k, k, 4 * H).astype(dtype),
+    }
+
+
+class TimeLSTM:
+    r"""The Time LSTM layer: ``lstm_forward``/``lstm_backward`` with parameters and state.
+
+    .. math::
+
+        c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t)
+
+    ``params``/``grads``: ``"W_x"`` (D, 4H), ``"W_h"`` (H, 4H), ``"b"`` (4H,).
+    ``forward(xs)`` maps (N, T, D) to (N, T, H); ``backward(dhs)`` returns ``dxs``.
+    With ``stateful=True`` both ``h`` and ``c`` are carried from call to call
+    (truncated BPTT); ``reset_state()`` forgets them.
+
+    torch: ``torch.nn.LSTM(D, H, batch_first=True)`` with ``(h.detach(), c.detach())``
+    carried. Taught in chapter 5.
+    """
+
+    def __init__(self, W_x, W_h, b, stateful: bool = False):
+        W_x, W_h, b, _ = _check_lstm_params(W_x, W_h, b)
+        self.params = {"W_x": W_x, "W_h": W_h, "b": b}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.stateful = stateful
+        self.h = None  # (N, H)
+        self.c = None  # (N, H)
+        self.dh = None  # (N, H): gradients with respect to this call's initial states
+        self.dc = None
+        self._cache = None
+
+    def forward(self, xs):
+        """``xs`` (N, T, D) -> ``hs`` (N, T, H); updates ``self.h`` and ``self.c``."""
+        h0, c0 = (self.h, self.c) if self.stateful else (None, None)
+        p = self.params
+        hs, (self.h, self.c), self._cache = lstm_forward(xs, h0, c0, p["W_x"], p["W_h"], p["b"])
+        return hs
+
+    def backward(self, dhs):
+        """``dhs`` (N, T, H) -> ``dxs`` (N, T, D); stores parameter gradients in ``grads``."""
+        if self._cache is None:
+            raise RuntimeError("TimeLSTM.backward called before forward")
+        g = lstm_backward(dhs, self._cache)
+        self.grads["W_x"][...] = g.dW_x
+        self.grads["W_h"][...] = g.dW_h
+        self.grads["b"][...] = g.db
+        self.dh, self.dc = g.dh0, g.dc0
+        return g.dxs
+
+    def set_state(self, h, c=None):
+        """Set the initial states of the next call (used only when ``stateful``)."""
+        self.h, self.c = h, c
+
+    def reset_state(self):
+        """Forget the carried states."""
+        self.h, self.c = None, None
