@@ -63,7 +63,10 @@ def toc_files(toc: dict) -> list[str]:
 
 
 def test_editions_have_the_same_files():
-    names = {lang: sorted(p.name for p in CHAPTERS[lang].iterdir() if p.suffix in {".md", ".ipynb"}) for lang in LANGS}
+    names = {
+        lang: sorted(p.name for p in CHAPTERS[lang].iterdir() if p.suffix in {".md", ".ipynb"})
+        for lang in LANGS
+    }
     assert names["ko"] == names["en"], "chapters/ko and chapters/en must have the same file names"
     assert NOTEBOOKS, "no chapter notebook found"
 
@@ -85,12 +88,16 @@ def test_editions_have_the_same_code_cells(name):
     ko, en = read("ko", name), read("en", name)
     ko_code = [c.source for c in ko.cells if c.cell_type == "code"]
     en_code = [c.source for c in en.cells if c.cell_type == "code"]
-    assert len(ko_code) == len(en_code), f"{name}: {len(ko_code)} code cells in ko, {len(en_code)} in en"
+    assert len(ko_code) == len(en_code), (
+        f"{name}: {len(ko_code)} code cells in ko, {len(en_code)} in en"
+    )
     # the first code cell is the set-up cell, which names the edition
     assert 'setup("ko")' in ko_code[0] and 'setup("en")' in en_code[0], name
     ko_code[0] = ko_code[0].replace('setup("ko")', 'setup("en")')
-    for i, (a, b) in enumerate(zip(ko_code, en_code)):
-        assert code_without_comments(a) == code_without_comments(b), f"{name}: code cell {i} differs"
+    for i, (a, b) in enumerate(zip(ko_code, en_code, strict=True)):
+        assert code_without_comments(a) == code_without_comments(b), (
+            f"{name}: code cell {i} differs"
+        )
     ko_tags = [c.metadata.get("tags", []) for c in ko.cells if c.cell_type == "code"]
     en_tags = [c.metadata.get("tags", []) for c in en.cells if c.cell_type == "code"]
     assert ko_tags == en_tags, f"{name}: cell tags differ between editions"
@@ -108,18 +115,28 @@ def test_notebook_conventions(lang, name):
     assert all(c.execution_count is not None for c in code), (
         f"{lang}/{name} has cells that were never run: run `make execute`"
     )
-    assert any("assert " in c.source for c in code), f"{lang}/{name} has no results cell with assert"
+    assert any("assert " in c.source for c in code), (
+        f"{lang}/{name} has no results cell with assert"
+    )
     for i, cell in enumerate(code):
         for out in cell.outputs:
             where = f"{lang}/{name}, code cell {i}"
             assert out.output_type != "error", f"{where} stored an error"
-            assert not (out.output_type == "stream" and out.name == "stderr"), f"{where} wrote to stderr"
-            assert "image/svg+xml" not in out.get("data", {}), f"{where}: figures must be PNG, not SVG"
+            assert not (out.output_type == "stream" and out.name == "stderr"), (
+                f"{where} wrote to stderr"
+            )
+            assert "image/svg+xml" not in out.get("data", {}), (
+                f"{where}: figures must be PNG, not SVG"
+            )
         tags = cell.metadata.get("tags", [])
         if "interact(" in cell.source or "interactive(" in cell.source:
-            assert "nbval-skip" in tags, f"{lang}/{name}, cell {i}: interact cells need the nbval-skip tag"
+            assert "nbval-skip" in tags, (
+                f"{lang}/{name}, cell {i}: interact cells need the nbval-skip tag"
+            )
     has_widget = any(
-        "application/vnd.jupyter.widget-view+json" in out.get("data", {}) for c in code for out in c.outputs
+        "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+        for c in code
+        for out in c.outputs
     )
     if has_widget:
         state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
@@ -131,7 +148,9 @@ def test_korean_edition_is_korean():
         prose = "".join(c.source for c in read("ko", name).cells if c.cell_type == "markdown")
         assert len(HANGUL.findall(prose)) > 0.3 * len(re.findall(r"[A-Za-z]", prose)), name
         prose_en = "".join(c.source for c in read("en", name).cells if c.cell_type == "markdown")
-        assert not HANGUL.search(prose_en.replace("한국어", "")), f"en/{name} has Hangul in its prose"
+        assert not HANGUL.search(prose_en.replace("한국어", "")), (
+            f"en/{name} has Hangul in its prose"
+        )
 
 
 # -- the English edition's configuration is derived from the Korean one -------------
@@ -168,7 +187,9 @@ def site(tmp_path_factory):
         [sys.executable, str(ROOT / "tools" / "book.py"), "build", "--build-dir", str(build_dir)],
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
-    assert proc.returncode == 0, f"the book does not build:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    assert proc.returncode == 0, (
+        f"the book does not build:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    )
     return build_dir / "html"
 
 
@@ -189,10 +210,14 @@ def test_every_page_has_its_language_and_a_working_switch(site, lang):
         links = re.findall(r'class="btn btn-sm course-lang-switch" href="([^"]+)"', html)
         assert len(links) == 1, f"{page}: no language switch"
         target = (page.parent / links[0]).resolve()
-        assert target == (site / other / "chapters" / other / page.name).resolve(), f"{page}: {links[0]}"
+        assert target == (site / other / "chapters" / other / page.name).resolve(), (
+            f"{page}: {links[0]}"
+        )
         assert target.exists(), f"{page}: the switch points to a missing page {target}"
         assert "© Copyright 2023" not in html and "Copyright 2023" not in html
-        for rel in re.findall(r'<(?:a class="reference internal"|link)[^>]* href="([^"#:]+\.html)', html):
+        for rel in re.findall(
+            r'<(?:a class="reference internal"|link)[^>]* href="([^"#:]+\.html)', html
+        ):
             assert (page.parent / rel).exists(), f"{page}: broken link {rel}"
 
 
@@ -202,7 +227,9 @@ def test_pages_show_hangul_math_figures_and_widgets(site):
     en = (site / "en" / "chapters" / "en" / "00_getting_started.html").read_text(encoding="utf-8")
     assert "은닉 상태" in ko and "hidden state" in en
     for html, page in ((ko, "ko"), (en, "en")):
-        assert re.search(r'<div class="math[^"]*">\s*\\\[.*\\tanh', html, re.S), f"{page}: no display math"
+        assert re.search(r'<div class="math[^"]*">\s*\\\[.*\\tanh', html, re.S), (
+            f"{page}: no display math"
+        )
         assert "mathjax" in html.lower(), f"{page}: MathJax is not loaded"
         images = re.findall(r'<img[^>]+src="([^"]+\.png)"', html)
         assert len(images) >= 3, f"{page}: expected the chapter's figures"
@@ -213,4 +240,4 @@ def test_pages_show_hangul_math_figures_and_widgets(site):
         models = json.loads(state.group(1))["state"]
         assert any(m["model_name"] == "FloatSliderModel" for m in models.values()), page
     root = (site / "index.html").read_text(encoding="utf-8")
-    assert 'url=ko/index.html' in root
+    assert "url=ko/index.html" in root

@@ -16,7 +16,11 @@ import execute  # noqa: E402  (tools/execute.py)
 
 def write(path: Path, *sources: str) -> bytes:
     nb = new_notebook(cells=[new_code_cell(s) for s in sources])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
     return path.read_bytes()
 

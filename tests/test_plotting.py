@@ -8,12 +8,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import font_manager
 
-from course_rnn.notebook import setup  # noqa: E402
-from course_rnn.plotting import KOREAN_FONT, korean_font_files, use_korean_font  # noqa: E402
+from course_rnn.notebook import setup
+from course_rnn.plotting import KOREAN_FONT, korean_font_files, use_korean_font
 
 
 def test_font_files_are_found_without_importing_koreanize_matplotlib():
@@ -33,7 +33,9 @@ def test_hangul_and_minus_render_without_glyph_warnings(tmp_path):
         warnings.simplefilter("error")
         fig.savefig(tmp_path / "plot.png")
     plt.close(fig)
-    used = font_manager.findfont(font_manager.FontProperties(family=matplotlib.rcParams["font.family"]))
+    used = font_manager.findfont(
+        font_manager.FontProperties(family=matplotlib.rcParams["font.family"])
+    )
     assert "NanumGothic" in used
 
 

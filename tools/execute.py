@@ -31,7 +31,9 @@ def stderr_cells(nb) -> list[int]:
         i
         for i, cell in enumerate(nb.cells)
         if cell.cell_type == "code"
-        and any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in cell.outputs)
+        and any(
+            o.get("output_type") == "stream" and o.get("name") == "stderr" for o in cell.outputs
+        )
     ]
 
 
@@ -55,7 +57,7 @@ def execute(path: Path) -> float:
             "".join(o.get("text", "") for o in nb.cells[i].outputs if o.get("name") == "stderr")
             for i in bad
         ]
-        detail = "\n".join(f"  cell {i}: {t.strip()[:300]}" for i, t in zip(bad, texts))
+        detail = "\n".join(f"  cell {i}: {t.strip()[:300]}" for i, t in zip(bad, texts, strict=True))
         raise RuntimeError(f"{path}: output on stderr (not written):\n{detail}")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".ipynb")
     try:
@@ -83,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"ok {path} ({seconds:.1f} s)", flush=True)
     if failed:
-        print(f"{len(failed)} notebook(s) left unchanged: {[str(p) for p in failed]}", file=sys.stderr)
+        print(
+            f"{len(failed)} notebook(s) left unchanged: {[str(p) for p in failed]}", file=sys.stderr
+        )
         return 1
     return 0
 

@@ -43,7 +43,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 (runs under any python3)
         sys.exit(
             f"course-rnn needs Python 3.10 or newer; this is {sys.version.split()[0]} "
             f"({sys.executable}). Run make with PYTHON=/path/to/python3.11."

@@ -32,9 +32,7 @@ def check_dim(name: str, arr: np.ndarray, axis: int, expected: int, owner: str, 
     The message reads ``{name} has shape {arr.shape} but {owner} expects {letter}={expected}``.
     """
     if arr.shape[axis] != expected:
-        raise ValueError(
-            f"{name} has shape {arr.shape} but {owner} expects {letter}={expected}"
-        )
+        raise ValueError(f"{name} has shape {arr.shape} but {owner} expects {letter}={expected}")
 
 
 def check_shape(name: str, arr: np.ndarray, expected: tuple[int, ...], why: str = ""):

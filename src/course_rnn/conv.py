@@ -166,11 +166,12 @@ def conv1d_backward(dy, cache: Conv1DCache) -> Conv1DGrads:
     dy2 = dy.transpose(1, 0, 2).reshape(C_out, N * L_out)  # copy: (C_out, N*L_out)
     dW = (dy2 @ cols.T).reshape(W.shape)  # (C_out, C_in, K)
     dcols = (W.reshape(C_out, C_in * K).T @ dy2).reshape(C_in, K, N, L_out)
-    dxp = np.zeros((N, C_in, L + left + right), dtype=dcols.dtype)  # (N, C_in, Lp)
+    dxp = np.zeros((C_in, N, L + left + right), dtype=dcols.dtype)  # (C_in, N, Lp)
     last = stride * (L_out - 1) + 1
     for k in range(K):  # col2im: tap k read x_pad[..., l*s + k*d] for every l
-        dxp[:, :, k * dilation : k * dilation + last : stride] += dcols[:, k].transpose(1, 0, 2)
-    return Conv1DGrads(dxp[:, :, left : left + L], dW, db)
+        dxp[:, :, k * dilation : k * dilation + last : stride] += dcols[:, k]  # (C_in, N, L_out)
+    dx = np.ascontiguousarray(dxp[:, :, left : left + L].transpose(1, 0, 2))  # (N, C_in, L)
+    return Conv1DGrads(dx, dW, db)
 
 
 def init_conv1d_params(C_in: int, C_out: int, K: int, rng: np.random.Generator,
