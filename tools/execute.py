@@ -57,7 +57,9 @@ def execute(path: Path) -> float:
             "".join(o.get("text", "") for o in nb.cells[i].outputs if o.get("name") == "stderr")
             for i in bad
         ]
-        detail = "\n".join(f"  cell {i}: {t.strip()[:300]}" for i, t in zip(bad, texts, strict=True))
+        detail = "\n".join(
+            f"  cell {i}: {t.strip()[:300]}" for i, t in zip(bad, texts, strict=True)
+        )
         raise RuntimeError(f"{path}: output on stderr (not written):\n{detail}")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".ipynb")
     try:
