@@ -214,6 +214,12 @@ def test_every_page_has_its_language_and_a_working_switch(site, lang):
             f"{page}: {links[0]}"
         )
         assert target.exists(), f"{page}: the switch points to a missing page {target}"
+        prev_next = re.findall(r'class="(?:left-prev|right-next)"\s+href="([^"]+)"', html)
+        assert prev_next or len(built) == 1, f"{page}: no previous/next link"
+        for rel in prev_next:
+            assert f"/{other}/" not in rel and (page.parent / rel).exists(), (
+                f"{page}: prev/next {rel}"
+            )
         assert "© Copyright 2023" not in html and "Copyright 2023" not in html
         for rel in re.findall(
             r'<(?:a class="reference internal"|link)[^>]* href="([^"#:]+\.html)', html
