@@ -30,13 +30,13 @@ if __name__ == "__main__" and os.environ.get("OPENBLAS_THREAD_TIMEOUT") is None:
     os.environ["OPENBLAS_THREAD_TIMEOUT"] = "4"
     os.execv(sys.executable, [sys.executable, "-m", "course_rnn.bench", *sys.argv[1:]])
 
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 RECURRENT_SHAPES = [(32, 50, 64, 128), (64, 100, 128, 256), (32, 50, 1, 20)]
 CONV_SHAPE = (32, 64, 200, 64, 5)  # N, C_in, L, C_out, K
