@@ -28,6 +28,7 @@ CONV_CASES = [
     (2, 2, 9, 3, 3, 1, "causal", 2),
     (1, 3, 13, 2, 5, 2, "causal", 1),
     (2, 2, 5, 3, 3, 1, "valid", 1),
+    (1, 2, 3, 3, 3, 1, 0, 1),  # a single output step
 ]
 
 
@@ -213,3 +214,20 @@ def test_maxpool1d_errors():
     _, cache = maxpool1d_forward(x, 2)
     with pytest.raises(ValueError, match=r"dy has shape \(2, 3, 3\), expected \(2, 3, 2\)"):
         maxpool1d_backward(np.zeros((2, 3, 3)), cache)
+
+
+def test_conv1d_layer_reuses_buffers_safely_across_shapes():
+    rng = np.random.default_rng(9)
+    p = init_conv1d_params(3, 4, 3, rng)
+    layer = Conv1D(p["W"], p["b"], padding="causal", dilation=2)
+    for N, L in [(2, 9), (1, 5), (2, 9)]:
+        x = rng.standard_normal((N, 3, L))
+        layer.forward(rng.standard_normal((N, 3, L)))  # overwritten by the next call
+        y = layer.forward(x)
+        dy = rng.standard_normal(y.shape)
+        dx = layer.backward(dy)
+        y_ref, cache = conv1d_forward(x, p["W"], p["b"], padding="causal", dilation=2)
+        g = conv1d_backward(dy, cache)
+        np.testing.assert_array_equal(y, y_ref)
+        np.testing.assert_array_equal(dx, g.dx)
+        np.testing.assert_array_equal(layer.grads["W"], g.dW)

@@ -11,9 +11,11 @@ for each case:
   matrix products (measured in the same run) divided by course_rnn's time.
 
 The thread count and the BLAS library are printed first; ``--threads 1 2`` runs the
-whole table at each thread count. numpy's OpenBLAS threads keep spinning after a call and
-slow down torch's next call when both share a process, so the benchmark sets
-``OPENBLAS_THREAD_TIMEOUT`` low before numpy loads (it restarts itself to do so).
+whole table at each thread count. Both libraries keep their worker threads spinning after
+a call (numpy's OpenBLAS, torch's OpenMP), which slowed the *other* library's next call
+by up to 10x when both shared a process with 2 threads (measured here). The benchmark
+therefore sets ``OPENBLAS_THREAD_TIMEOUT=4`` and ``OMP_WAIT_POLICY=PASSIVE`` before either
+library loads (it restarts itself to do so), and prints them.
 
 Taught nowhere: it measures the package that every chapter uses. The committed table is
 ``docs/benchmarks.md`` (``python -m course_rnn.bench --out docs/benchmarks.md``).
@@ -23,20 +25,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-
-if __name__ == "__main__" and os.environ.get("OPENBLAS_THREAD_TIMEOUT") is None:
-    # must be set before numpy is imported: restart with it
-    os.environ["OPENBLAS_THREAD_TIMEOUT"] = "4"
-    os.execv(sys.executable, [sys.executable, "-m", "course_rnn.bench", *sys.argv[1:]])
-
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
+QUIET_THREADS = {"OPENBLAS_THREAD_TIMEOUT": "4", "OMP_WAIT_POLICY": "PASSIVE"}
+
+if __name__ == "__main__" and any(k not in os.environ for k in QUIET_THREADS):
+    # must be set before numpy and torch load their thread pools: restart with them
+    for key, value in QUIET_THREADS.items():
+        os.environ.setdefault(key, value)
+    os.execv(sys.executable, [sys.executable, "-m", "course_rnn.bench", *sys.argv[1:]])
+
+import numpy as np  # noqa: E402  (after the restart above; a no-op if already loaded)
 
 RECURRENT_SHAPES = [(32, 50, 64, 128), (64, 100, 128, 256), (32, 50, 1, 20)]
 CONV_SHAPE = (32, 64, 200, 64, 5)  # N, C_in, L, C_out, K
@@ -216,7 +220,7 @@ def machine_info() -> list[str]:
         f"CPU: {cpu}, {os.cpu_count()} logical cores",
         f"Python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}",
         f"numpy's BLAS: {', '.join(blas) or 'unknown'}",
-        f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT')}",
+        ", ".join(f"{k}={os.environ.get(k)}" for k in QUIET_THREADS),
     ]
 
 

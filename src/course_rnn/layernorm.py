@@ -80,6 +80,11 @@ def layernorm_forward(x, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, La
         raise ValueError(f"x must have at least 1 dimension, got shape {x.shape}")
     check_dim("x", x, -1, gamma.shape[0], "gamma", "H")
     check_shape("beta", beta, gamma.shape, f"gamma has shape {gamma.shape}")
+    return _layernorm(x, gamma, beta, eps)
+
+
+def _layernorm(x, gamma, beta, eps) -> tuple[np.ndarray, LayerNormCache]:
+    """``layernorm_forward`` without the argument checks (called at every time step)."""
     mu = x.mean(axis=-1, keepdims=True)  # (..., 1)
     xc = x - mu
     var = np.mean(xc * xc, axis=-1, keepdims=True)  # (..., 1)
@@ -100,7 +105,8 @@ def layernorm_backward(dy, cache: LayerNormCache) -> LayerNormGrads:
         g = \gamma \odot \delta y
 
     where the sums run over every axis but the last and the bars are means over the last
-    axis. ``dy`` has the shape of ``x``. Taught in chapter 7.
+    axis. ``dy`` has the shape of ``x``. Torch: autograd through ``nn.LayerNorm``
+    (``weight.grad``, ``bias.grad``). Taught in chapter 7.
     """
     xhat, inv_std, gamma = cache
     dy = np.asarray(dy)
@@ -214,12 +220,13 @@ def ln_rnn_forward(xs, h0, W_xh, W_hh, b_h, gamma, beta, eps: float = 1e-5):
     hs = np.empty((N, T, H), dtype=dtype)
     xhats = np.empty((N, T, H), dtype=dtype)
     inv_stds = np.empty((N, T, 1), dtype=dtype)
+    gamma, beta = np.asarray(gamma), np.asarray(beta)
     h = h0
     for t in range(T):
         a = xw[:, t] + h @ W_hh  # (N, H)
-        z, (xhats[:, t], inv_stds[:, t], _) = layernorm_forward(a, gamma, beta, eps)
+        z, (xhats[:, t], inv_stds[:, t], _) = _layernorm(a, gamma, beta, eps)
         h = hs[:, t] = np.tanh(z)  # (N, H)
-    cache = LNRNNCache(xs, h0, hs, xhats, inv_stds, W_xh, W_hh, np.asarray(gamma))
+    cache = LNRNNCache(xs, h0, hs, xhats, inv_stds, W_xh, W_hh, gamma)
     return hs, hs[:, -1].copy(), cache
 
 
@@ -237,8 +244,9 @@ def ln_rnn_backward(dhs, cache: LNRNNCache, dh_last=None) -> LNRNNGrads:
         \delta\beta = \sum_t \textstyle\sum_n \delta z_t
 
     with :math:`\mathrm{LN}'` the input gradient of ``layernorm_backward``.
-    ``dhs`` (N, T, H) or None, ``dh_last`` (N, H) or None. Returns ``LNRNNGrads``.
-    Taught in chapter 7.
+    ``dhs`` (N, T, H) or None, ``dh_last`` (N, H) or None. Returns ``LNRNNGrads``
+    (``dxs`` (N, T, D), ``dh0`` (N, H), then one gradient per parameter). Torch: autograd
+    through the loop written with ``nn.LayerNorm``. Taught in chapter 7.
     """
     xs, h0, hs, xhats, inv_stds, W_xh, W_hh, gamma = cache
     N, T, H = hs.shape
@@ -273,8 +281,9 @@ def ln_rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h, gamma, beta, eps: float = 
     r"""One step of the layer-normalised cell,
     :math:`h_t = \tanh(\mathrm{LN}(x_t W_{xh} + h_{t-1} W_{hh} + b_h))`.
 
-    ``x_t`` (N, D), ``h_prev`` (N, H); returns ``(h_next (N, H), cache)``. It is
-    ``ln_rnn_forward`` on a sequence of length 1. Taught in chapter 7.
+    ``x_t`` (N, D), ``h_prev`` (N, H), parameters as in ``ln_rnn_forward``; returns
+    ``(h_next (N, H), cache)``. It is ``ln_rnn_forward`` on a sequence of length 1.
+    Torch: ``torch.tanh(ln(x_t @ W_xh + h_prev @ W_hh + b_h))``. Taught in chapter 7.
     """
     x_t = as_array("x_t", x_t, 2)
     h_prev = as_array("h_prev", h_prev, 2)
@@ -283,9 +292,17 @@ def ln_rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h, gamma, beta, eps: float = 
 
 
 def ln_rnn_step_backward(dh_next, cache: LNRNNCache) -> LNRNNGrads:
-    r"""Backward pass of one step: ``dh_next`` (N, H) -> ``LNRNNGrads`` whose ``dxs`` is
-    ``dx_t`` (N, D) and ``dh0`` is ``dh_prev`` (N, H); equations of ``ln_rnn_backward``
-    with T=1. Taught in chapter 7.
+    r"""Backward pass of one step.
+
+    .. math::
+
+        \delta a = \mathrm{LN}'\bigl(\delta h_\text{next} \odot (1 - h_\text{next}^2)\bigr),
+        \quad \delta x_t = \delta a\, W_{xh}^\top, \quad
+        \delta h_\text{prev} = \delta a\, W_{hh}^\top
+
+    ``dh_next`` (N, H) -> ``LNRNNGrads`` whose ``dxs`` is ``dx_t`` (N, D) and ``dh0`` is
+    ``dh_prev`` (N, H); the parameter gradients as in ``ln_rnn_backward`` with T=1.
+    Torch: autograd through one step. Taught in chapter 7.
     """
     g = ln_rnn_backward(None, cache, dh_last=dh_next)
     return g._replace(dxs=g.dxs[:, 0])
@@ -301,7 +318,7 @@ class TimeLNRNN:
     ``params`` and ``grads``: ``"W_xh"`` (D, H), ``"W_hh"`` (H, H), ``"b_h"``,
     ``"gamma"``, ``"beta"`` (H,). ``forward(xs (N, T, D)) -> hs (N, T, H)``,
     ``backward(dhs) -> dxs``; ``stateful``, ``set_state``, ``reset_state`` as in
-    ``TimeRNN``. Taught in chapter 7.
+    ``TimeRNN``. Torch has no such module (see ``ln_rnn_forward``). Taught in chapter 7.
     """
 
     def __init__(self, W_xh, W_hh, b_h, gamma, beta, stateful: bool = False, eps: float = 1e-5):

@@ -72,10 +72,12 @@ def embedding_backward(dout, cache: EmbeddingCache) -> np.ndarray:
 
     ``np.add.at`` accumulates repeated ids (plain ``dW[ids] += dout`` would keep only the
     last one). ``dout`` has shape ``ids.shape + (D,)``; returns ``dW`` of shape (V, D).
-    Taught in chapter 4.
+    Torch: ``nn.Embedding``'s ``weight.grad`` after ``backward``. Taught in chapter 4.
     """
-    dout = as_array("dout", dout, cache.ids.ndim + 1)
-    check_shape("dout", dout[..., 0], cache.ids.shape, "one row per token id")
+    dout = np.asarray(dout)
+    if dout.shape[:-1] != cache.ids.shape or dout.ndim != cache.ids.ndim + 1:
+        raise ValueError(f"dout has shape {dout.shape} but ids has shape {cache.ids.shape}: "
+                         "dout needs one row per token id, shape ids.shape + (D,)")
     dW = np.zeros((cache.V, dout.shape[-1]), dtype=dout.dtype)  # (V, D)
     np.add.at(dW, cache.ids, dout)
     return dW
@@ -161,7 +163,8 @@ def time_affine_backward(dys, cache: AffineCache) -> AffineGrads:
         \frac{\partial L}{\partial W} = X^\top \frac{\partial L}{\partial Y}, \quad
         \frac{\partial L}{\partial b} = \sum_{n,t} \frac{\partial L}{\partial y_{n,t}}
 
-    ``dys`` has shape (N, T, M); returns ``AffineGrads(dxs, dW, db)``. Taught in chapter 4.
+    ``dys`` has shape (N, T, M); returns ``AffineGrads(dxs, dW, db)``. Torch: autograd
+    through ``nn.Linear`` (whose ``weight.grad`` is ``dW.T``). Taught in chapter 4.
     """
     xs, W = cache
     D, M = W.shape
@@ -262,12 +265,13 @@ def softmax_cross_entropy_forward(
     if bad.any():
         raise ValueError(f"targets holds id {t[bad][0]} outside [0, V) with V={V}")
     t = np.where(valid, t, 0)
-    shifted = s - s.max(axis=1, keepdims=True)
-    log_z = np.log(np.exp(shifted).sum(axis=1))  # (N*T,)
-    nll = log_z - shifted[np.arange(t.size), t]  # (N*T,) -log p(target)
+    shifted = s - s.max(axis=1, keepdims=True)  # (N*T, V), largest entry 0: no overflow
+    probs = np.exp(shifted)
+    z = probs.sum(axis=1, keepdims=True)  # (N*T, 1)
+    probs /= z  # (N*T, V) softmax
+    nll = np.log(z[:, 0]) - shifted[np.arange(t.size), t]  # (N*T,) -log p(target)
     count = int(valid.sum())
     loss = float(nll[valid].sum() / count) if count else float("nan")
-    probs = np.exp(shifted - log_z[:, None])  # (N*T, V)
     return loss, CrossEntropyCache(probs, t, valid, scores.shape)
 
 
@@ -280,7 +284,8 @@ def softmax_cross_entropy_backward(dout, cache: CrossEntropyCache) -> np.ndarray
         {|\mathcal{V}|} \bigl(\mathrm{softmax}(s_{n,t}) - \mathrm{onehot}(y_{n,t})\bigr)
 
     times the scalar upstream gradient ``dout`` (1.0 for a loss). Returns ``dscores`` of
-    the scores' shape (N, T, V), zero at ignored positions. Taught in chapter 4.
+    the scores' shape (N, T, V), zero at ignored positions. Torch: ``scores.grad`` after
+    ``F.cross_entropy(...).backward()``. Taught in chapter 4.
     """
     probs, t, valid, shape = cache
     count = int(valid.sum())
@@ -342,7 +347,8 @@ def mse_forward(y, t) -> tuple[float, MSECache]:
 
 def mse_backward(dout, cache: MSECache) -> np.ndarray:
     r"""Gradient of the mean squared error, :math:`\partial L / \partial y = 2 (y - t) / |y|`
-    times the scalar ``dout``; shape of ``y``. Taught in chapter 5.
+    times the scalar ``dout``; shape of ``y``. Torch: ``y.grad`` after
+    ``nn.MSELoss()(y, t).backward()``. Taught in chapter 5.
     """
     diff = cache.diff
     return diff * (2.0 * float(dout) / diff.size)
