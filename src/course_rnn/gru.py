@@ -128,6 +128,23 @@ def gru_step_forward(x_t, h_prev, W_x, W_h, b_x, b_h):
     return h_next, GRUStepCache(x_t, h_prev, gates, hn, W_x, W_h)
 
 
+def _gru_deltas(dax, dah, dh_t, gates, hn, h_prev):
+    r"""Write :math:`\delta a^x = [\delta a_r | \delta a_z | \delta a_n]` into ``dax`` and
+    :math:`\delta a^h = [\delta a_r | \delta a_z | \delta a_n \odot r_t]` into ``dah``.
+
+    ``hn`` (N, H) is :math:`h_{t-1} W_{hn} + b_{hn}`; the equations are those of
+    ``gru_step_backward``.
+    """
+    H = h_prev.shape[1]
+    r, z, n = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]  # (N, H) each
+    da_r, da_z, da_n = dax[:, :H], dax[:, H : 2 * H], dax[:, 2 * H :]  # views, written
+    np.multiply(dh_t * (1 - z), 1 - n * n, out=da_n)  # delta a_n
+    np.multiply(dh_t * (h_prev - n), z * (1 - z), out=da_z)  # delta a_z
+    np.multiply(da_n * hn, r * (1 - r), out=da_r)  # delta a_r
+    dah[:, : 2 * H] = dax[:, : 2 * H]
+    np.multiply(da_n, r, out=dah[:, 2 * H :])  # delta a_n * r: the reset gate's product
+
+
 def gru_step_backward(dh_next, cache: GRUStepCache) -> GRUStepGrads:
     r"""Backward pass of one GRU step.
 
@@ -162,13 +179,9 @@ def gru_step_backward(dh_next, cache: GRUStepCache) -> GRUStepGrads:
     dh_next = as_array("dh_next", dh_next, 2)
     check_shape("dh_next", dh_next, cache.h_prev.shape, "the shape of h_next")
     H = cache.h_prev.shape[1]
-    r, z, n = cache.gates[:, :H], cache.gates[:, H : 2 * H], cache.gates[:, 2 * H :]
-    dax = np.empty_like(cache.gates)  # (N, 3H)
-    dax[:, 2 * H :] = dh_next * (1 - z) * (1 - n * n)  # delta a_n
-    dax[:, H : 2 * H] = dh_next * (cache.h_prev - n) * z * (1 - z)  # delta a_z
-    dax[:, :H] = dax[:, 2 * H :] * cache.hn * r * (1 - r)  # delta a_r
-    dah = dax.copy()  # (N, 3H)
-    dah[:, 2 * H :] *= r
+    z = cache.gates[:, H : 2 * H]
+    dax, dah = np.empty_like(cache.gates), np.empty_like(cache.gates)  # (N, 3H) each
+    _gru_deltas(dax, dah, dh_next, cache.gates, cache.hn, cache.h_prev)
     return GRUStepGrads(
         dx_t=dax @ cache.W_x.T,  # (N, D)
         dh_prev=dh_next * z + dah @ cache.W_h.T,  # (N, H)
@@ -316,25 +329,16 @@ def gru_backward(dhs, cache: GRUCache, dh_last=None) -> GRUGrads:
     dhs_tm = None if dhs is None else time_major(dhs)  # (T, N, H)
     dh = check_upstream("dh_last", dh_last, (N, H), dtype).astype(dtype)
 
-    # The factors of the deltas that do not depend on delta h_t, for all steps at once.
-    r, z, n = gates_tm[..., :H], gates_tm[..., H : 2 * H], gates_tm[..., 2 * H :]
-    dn_local = (1 - z) * (1 - n * n)  # (T, N, H): delta a_n / delta h_t
-    dz_local = (hs_tm[:-1] - n) * z * (1 - z)  # delta a_z / delta h_t
-    dr_local = cache.ah_tm[..., 2 * H :] * r * (1 - r)  # delta a_r / delta a_n
-
     dax_tm = np.empty((T, N, 3 * H), dtype=dtype)  # delta a^x of every step
     dah_tm = np.empty((T, N, 3 * H), dtype=dtype)  # delta a^h of every step
     W_h_T = np.ascontiguousarray(cache.W_h.T)  # (3H, H); contiguous: faster products
     for t in range(T - 1, -1, -1):
+        gates = gates_tm[t]  # (N, 3H): r, z, n
         dh_t = dh if dhs_tm is None else dh + dhs_tm[t]  # delta h_t
-        dax, dah = dax_tm[t], dah_tm[t]
-        np.multiply(dh_t, dn_local[t], out=dax[:, 2 * H :])  # delta a_n
-        np.multiply(dh_t, dz_local[t], out=dax[:, H : 2 * H])  # delta a_z
-        np.multiply(dax[:, 2 * H :], dr_local[t], out=dax[:, :H])  # delta a_r
-        dah[:, : 2 * H] = dax[:, : 2 * H]
-        np.multiply(dax[:, 2 * H :], r[t], out=dah[:, 2 * H :])  # delta a_n * r
-        np.matmul(dah, W_h_T, out=dh)  # (N, H)
-        dh += dh_t * z[t]  # delta h_{t-1}
+        _gru_deltas(dax_tm[t], dah_tm[t], dh_t, gates, cache.ah_tm[t, :, 2 * H :], hs_tm[t])
+        dh_direct = dh_t * gates[:, H : 2 * H]  # the path h_{t-1} -> z * h_{t-1}
+        np.matmul(dah_tm[t], W_h_T, out=dh)  # (N, H); dh_t may be dh itself, used up above
+        dh += dh_direct  # delta h_{t-1}
 
     dax_2d = dax_tm.reshape(T * N, 3 * H)  # (T*N, 3H)
     dah_2d = dah_tm.reshape(T * N, 3 * H)  # (T*N, 3H)
@@ -352,9 +356,13 @@ def gru_backward(dhs, cache: GRUCache, dh_last=None) -> GRUGrads:
 
 
 def init_gru_params(D: int, H: int, rng: np.random.Generator, dtype=np.float64) -> dict:
-    r"""Random ``{"W_x", "W_h", "b_x", "b_h"}`` from :math:`U(-1/\sqrt{H}, 1/\sqrt{H})` like torch.
+    r"""Random ``{"W_x": (D, 3H), "W_h": (H, 3H), "b_x": (3H,), "b_h": (3H,)}`` like torch.
 
-    Taught in chapter 6.
+    .. math::
+
+        W_x, W_h, b_x, b_h \sim U\bigl(-1/\sqrt{H},\, 1/\sqrt{H}\bigr)
+
+    torch: ``nn.GRU(D, H).reset_parameters()``. Taught in chapter 6.
     """
     k = 1.0 / np.sqrt(H)
     return {

@@ -47,22 +47,28 @@ def sigmoid(x, out=None):
 
         \sigma(x) = \frac{1}{1 + e^{-x}} = \tfrac12 \bigl(1 + \tanh(x / 2)\bigr)
 
-    The tanh form never overflows (``exp(-x)`` does for x < -709 in float64).
+    The tanh form never overflows (``exp(-x)`` does for x < -709 in float64) and its
+    absolute error is that of float64 rounding (about 1e-16); for very negative x the
+    *relative* error of the tiny result grows (about 1e-4 at x = -30, where
+    :math:`\sigma(x) \approx 10^{-13}`), which no gate notices.
     ``out`` may be ``x`` itself, to compute in place. torch: ``torch.sigmoid``.
     Taught in chapter 5.
     """
-    out = np.multiply(x, 0.5, out=out)
+    x = np.asarray(x)
+    if out is None:
+        out = np.empty(x.shape, dtype=np.result_type(x, np.float16))  # float32 stays float32
+    np.multiply(x, 0.5, out=out)
     np.tanh(out, out=out)
     out += 1
     out *= 0.5
     return out
 
 
-def _sigmoid_gate_scale(H: int, dtype) -> np.ndarray:
-    """(4H,) vector: 0.5 on the columns of the sigmoid gates i, f, o and 1 on g."""
-    half = np.full(4 * H, 0.5, dtype=dtype)
-    half[2 * H : 3 * H] = 1
-    return half
+def _tanh_gate_mask(H: int, dtype) -> np.ndarray:
+    """(4H,) vector: 1 on the columns of g (the tanh gate), 0 on the sigmoid gates i, f, o."""
+    m = np.zeros(4 * H, dtype=dtype)
+    m[2 * H : 3 * H] = 1
+    return m
 
 
 def _lstm_gates(A: np.ndarray, H: int) -> tuple[np.ndarray, ...]:
@@ -73,7 +79,20 @@ def _lstm_gates(A: np.ndarray, H: int) -> tuple[np.ndarray, ...]:
     sigmoid(A[:, : 2 * H], out=A[:, : 2 * H])  # i, f
     np.tanh(A[:, 2 * H : 3 * H], out=A[:, 2 * H : 3 * H])  # g
     sigmoid(A[:, 3 * H :], out=A[:, 3 * H :])  # o
-    return A[:, :H], A[:, H : 2 * H], A[:, 2 * H : 3 * H], A[:, 3 * H :]
+    return split_gates(A)
+
+
+def split_gates(A: np.ndarray) -> tuple[np.ndarray, ...]:
+    r"""Views of the four gate blocks of ``A`` (..., 4H), in the order ``GATE_ORDER``.
+
+    .. math::
+
+        A = [A_i \,|\, A_f \,|\, A_g \,|\, A_o], \qquad A_\bullet \in \mathbb{R}^{\dots \times H}
+
+    torch: ``A.chunk(4, dim=-1)``. Taught in chapter 5.
+    """
+    H = A.shape[-1] // 4
+    return A[..., :H], A[..., H : 2 * H], A[..., 2 * H : 3 * H], A[..., 3 * H :]
 
 
 def _check_lstm_params(W_x, W_h, b):
@@ -82,7 +101,7 @@ def _check_lstm_params(W_x, W_h, b):
     W_h = as_array("W_h", W_h, 2)
     b = as_array("b", b, 1)
     if W_x.shape[1] % 4:
-        raise ValueError(f"W_x has shape {W_x.shape}: its second axis must be 4H (gates i, f, g, o)")
+        raise ValueError(f"W_x has shape {W_x.shape}: its second axis must be 4H (i, f, g, o)")
     H = W_x.shape[1] // 4
     check_shape("W_h", W_h, (H, 4 * H), f"W_x has shape {W_x.shape}, so H={H}")
     check_dim("b", b, 0, 4 * H, "W_x", "4H")
@@ -167,7 +186,7 @@ def lstm_step_forward(x_t, h_prev, c_prev, W_x, W_h, b):
     return h_next, c_next, LSTMStepCache(x_t, h_prev, c_prev, A, tanh_c, W_x, W_h)
 
 
-def _gate_deltas(dA, dh_t, dc_t, i, f, g, o, c_prev, tanh_c, H):
+def _gate_deltas(dA, dh_t, dc_t, gates, c_prev, tanh_c, tanh_mask):
     r"""Write :math:`\delta` of the four gate pre-activations into ``dA`` (N, 4H).
 
     .. math::
@@ -176,11 +195,20 @@ def _gate_deltas(dA, dh_t, dc_t, i, f, g, o, c_prev, tanh_c, H):
         \delta i_t = \delta c_t \odot g_t \odot i_t (1 - i_t), \\
         \delta f_t = \delta c_t \odot c_{t-1} \odot f_t (1 - f_t), \quad
         \delta g_t = \delta c_t \odot i_t \odot (1 - g_t^2)
+
+    Each is (gradient reaching the gate's output) times (derivative of its activation).
+    The four derivatives come from one expression over all 4H columns:
+    :math:`\sigma' = y (1 - y)` and :math:`\tanh' = (1 - y)(1 + y)` are both
+    :math:`(1 - y)(y + m)`, with m = 0 on the sigmoid gates and m = 1 on g
+    (``tanh_mask``, from ``_tanh_gate_mask``).
     """
-    dA[:, 3 * H :] = dh_t * tanh_c * o * (1 - o)  # delta o
-    dA[:, :H] = dc_t * g * i * (1 - i)  # delta i
-    dA[:, H : 2 * H] = dc_t * c_prev * f * (1 - f)  # delta f
-    dA[:, 2 * H : 3 * H] = dc_t * i * (1 - g * g)  # delta g
+    i, _, g, _ = split_gates(gates)  # (N, H) each
+    di, df, dg, do = split_gates(dA)  # views into dA, written in place
+    np.multiply(dh_t, tanh_c, out=do)  # dL/do_t
+    np.multiply(dc_t, g, out=di)  # dL/di_t
+    np.multiply(dc_t, c_prev, out=df)  # dL/df_t
+    np.multiply(dc_t, i, out=dg)  # dL/dg_t
+    dA *= (1 - gates) * (gates + tanh_mask)  # delta o_t, i_t, f_t, g_t
 
 
 def lstm_step_backward(dh_next, dc_next, cache: LSTMStepCache) -> LSTMStepGrads:
@@ -218,15 +246,15 @@ def lstm_step_backward(dh_next, dc_next, cache: LSTMStepCache) -> LSTMStepGrads:
     -----
     torch: autograd through ``torch.nn.LSTMCell``. Taught in chapter 5.
     """
-    H = cache.h_prev.shape[1]
     dh_next = as_array("dh_next", dh_next, 2)
     dc_next = as_array("dc_next", dc_next, 2)
     check_shape("dh_next", dh_next, cache.h_prev.shape, "the shape of h_next")
     check_shape("dc_next", dc_next, cache.h_prev.shape, "the shape of c_next")
-    i, f, g, o = (cache.gates[:, k * H : (k + 1) * H] for k in range(4))
+    _, f, _, o = split_gates(cache.gates)
     dc_t = dh_next * o * (1 - cache.tanh_c**2) + dc_next  # delta c_t
     dA = np.empty_like(cache.gates)  # (N, 4H)
-    _gate_deltas(dA, dh_next, dc_t, i, f, g, o, cache.c_prev, cache.tanh_c, H)
+    tanh_mask = _tanh_gate_mask(dA.shape[1] // 4, dA.dtype)
+    _gate_deltas(dA, dh_next, dc_t, cache.gates, cache.c_prev, cache.tanh_c, tanh_mask)
     return LSTMStepGrads(
         dx_t=dA @ cache.W_x.T,  # (N, D)
         dh_prev=dA @ cache.W_h.T,  # (N, H)
@@ -317,10 +345,10 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
     tanh_cs_tm = np.empty((T, N, H), dtype=dtype)
 
     # sigma(a) = (1 + tanh(a / 2)) / 2: with the sigmoid gates' columns of W_x, W_h, b
-    # halved, one tanh call covers all four gates; the sigmoid gates are then mapped
-    # from (-1, 1) to (0, 1) by "* half + half" (0.5 on i, f, o; 1 and 0 on g).
-    half = _sigmoid_gate_scale(H, dtype)  # (4H,)
-    shift = half - (half == 1)  # (4H,): 0.5 for i, f, o; 0 for g
+    # halved, one tanh call covers all four gates; u = tanh(.) is then mapped to
+    # half * u + (1 - half), which is (1 + u) / 2 on i, f, o and u itself on g.
+    half = 0.5 + 0.5 * _tanh_gate_mask(H, dtype)  # (4H,): 0.5 on i, f, o; 1 on g
+    offset = 1 - half  # (4H,)
     gates_tm = (xs_tm.reshape(T * N, D) @ (W_x * half)).reshape(T, N, 4 * H)  # (T, N, 4H)
     gates_tm += b * half
     W_h_half = W_h * half  # (H, 4H)
@@ -331,8 +359,8 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
         A += np.matmul(hs_tm[t], W_h_half, out=rec)  # + h_{t-1} W_h
         np.tanh(A, out=A)
         A *= half
-        A += shift  # A now holds the gates i, f, g, o
-        i, f, g, o = A[:, :H], A[:, H : 2 * H], A[:, 2 * H : 3 * H], A[:, 3 * H :]
+        A += offset  # A now holds the gates i, f, g, o
+        i, f, g, o = split_gates(A)  # (N, H) each
         c = cs_tm[t + 1]
         np.multiply(f, cs_tm[t], out=c)
         c += np.multiply(i, g, out=ig)  # c_t = f * c_{t-1} + i * g
@@ -396,27 +424,17 @@ def lstm_backward(dhs, cache: LSTMCache, dh_last=None, dc_last=None) -> LSTMGrad
     dh = check_upstream("dh_last", dh_last, (N, H), dtype).astype(dtype)  # Delta h_t
     dc = check_upstream("dc_last", dc_last, (N, H), dtype).astype(dtype)  # dc_{t+1} f_{t+1}
 
-    # Every factor of the gate deltas that does not depend on delta h_t or delta c_t is
-    # computed for all steps at once; the loop then multiplies it in place.
-    gates = gates_tm
-    i, f, g, o = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H : 3 * H], gates[..., 3 * H :]
-    tanh_c = cache.tanh_cs_tm  # (T, N, H)
-    dA_tm = np.empty((T, N, 4 * H), dtype=dtype)  # becomes delta A_t of every step
-    dA_tm[..., :H] = g * i * (1 - i)  # delta i_t / delta c_t
-    dA_tm[..., H : 2 * H] = cs_tm[:-1] * f * (1 - f)  # delta f_t / delta c_t
-    dA_tm[..., 2 * H : 3 * H] = i * (1 - g * g)  # delta g_t / delta c_t
-    dA_tm[..., 3 * H :] = tanh_c * o * (1 - o)  # delta o_t / delta h_t
-    dtanh_c = o * (1 - tanh_c * tanh_c)  # (T, N, H): dh_t / dc_t
+    dA_tm = np.empty((T, N, 4 * H), dtype=dtype)  # delta A_t of every step
     W_h_T = np.ascontiguousarray(cache.W_h.T)  # (4H, H); contiguous: faster products
+    tanh_mask = _tanh_gate_mask(H, dtype)  # (4H,)
     for t in range(T - 1, -1, -1):
+        gates, tanh_c = gates_tm[t], cache.tanh_cs_tm[t]  # (N, 4H), (N, H)
+        _, f, _, o = split_gates(gates)
         dh_t = dh if dhs_tm is None else dh + dhs_tm[t]  # delta h_t = Delta_t + Delta h_t
-        dc_t = dh_t * dtanh_c[t]
-        dc_t += dc  # delta c_t
-        dA = dA_tm[t].reshape(N, 4, H)
-        dA[:, :3] *= dc_t[:, None]  # delta i_t, delta f_t, delta g_t
-        dA[:, 3] *= dh_t  # delta o_t
-        np.multiply(dc_t, f[t], out=dc)  # delta c_t * f_t flows to c_{t-1}
-        np.matmul(dA_tm[t], W_h_T, out=dh)  # (N, H): Delta h_{t-1}
+        dc_t = dh_t * o * (1 - tanh_c * tanh_c) + dc  # delta c_t (dc: delta c_{t+1} * f_{t+1})
+        _gate_deltas(dA_tm[t], dh_t, dc_t, gates, cs_tm[t], tanh_c, tanh_mask)  # delta o, i, f, g
+        np.multiply(dc_t, f, out=dc)  # delta c_t * f_t, for step t - 1
+        np.matmul(dA_tm[t], W_h_T, out=dh)  # (N, H): Delta h_{t-1} = delta A_t W_h^T
 
     dA_2d = dA_tm.reshape(T * N, 4 * H)  # (T*N, 4H)
     return LSTMGrads(
@@ -433,9 +451,13 @@ def lstm_backward(dhs, cache: LSTMCache, dh_last=None, dc_last=None) -> LSTMGrad
 
 
 def init_lstm_params(D: int, H: int, rng: np.random.Generator, dtype=np.float64) -> dict:
-    r"""Random ``{"W_x", "W_h", "b"}`` drawn from :math:`U(-1/\sqrt{H}, 1/\sqrt{H})` like torch.
+    r"""Random ``{"W_x": (D, 4H), "W_h": (H, 4H), "b": (4H,)}`` as torch initialises ``nn.LSTM``.
 
-    Taught in chapter 5.
+    .. math::
+
+        W_x, W_h, b \sim U\bigl(-1/\sqrt{H},\, 1/\sqrt{H}\bigr)
+
+    torch: ``nn.LSTM(D, H).reset_parameters()``. Taught in chapter 5.
     """
     k = 1.0 / np.sqrt(H)
     return {

@@ -33,8 +33,9 @@ from course_rnn._validate import as_array, check_dim, check_shape
 NONLINEARITIES = ("tanh", "relu")
 
 
-def _float_dtype(*arrays) -> np.dtype:
-    """The floating dtype of a computation on ``arrays`` (float32 stays float32)."""
+def _float_dtype(xs: np.ndarray, *params) -> np.dtype:
+    """The floating dtype of a layer: float32 stays float32, integer inputs take the params'."""
+    arrays = params if xs.dtype.kind in "iub" else (xs, *params)
     return np.result_type(*arrays, np.float16)
 
 
@@ -219,10 +220,16 @@ class RNNGrads(NamedTuple):
 
 
 def check_sequence_input(xs, h0, D: int, H: int, owner_x: str, owner_h: str, name_h0="h0"):
-    """Check ``xs`` (N, T, D) and ``h0`` (N, H) or None; return them as arrays.
+    r"""Check ``xs`` (N, T, D) and ``h0`` (N, H) or None; return them as arrays.
 
-    Shared by the RNN, LSTM and GRU sequence functions (``owner_x`` and ``owner_h``
-    name the weights whose shapes fix D and H in the error message).
+    .. math::
+
+        x \in \mathbb{R}^{N \times T \times D}, \qquad h_0 \in \mathbb{R}^{N \times H}
+
+    Shared by the RNN, LSTM, GRU and layer-normalised RNN sequence functions
+    (``owner_x`` and ``owner_h`` name the weights whose shapes fix D and H in the error
+    message, e.g. ``xs has shape (2, 5, 3) but W_xh expects D=4``). torch checks the
+    same in ``nn.RNNBase.check_forward_args``. Not taught itself; used from chapter 1.
     """
     xs = as_array("xs", xs, 3)
     check_dim("xs", xs, 2, D, owner_x, "D")
@@ -234,7 +241,15 @@ def check_sequence_input(xs, h0, D: int, H: int, owner_x: str, owner_h: str, nam
 
 
 def check_upstream(name: str, grad, shape: tuple, dtype, zeros: bool = True):
-    """An upstream gradient of the given shape; None becomes zeros (or stays None)."""
+    r"""An upstream gradient of the given shape; None becomes zeros (or stays None).
+
+    .. math::
+
+        \frac{\partial L}{\partial y} \text{ has the shape of } y
+
+    torch: the ``grad_output`` of ``Tensor.backward``. Not taught itself; used from
+    chapter 3 on by every backward pass.
+    """
     if grad is None:
         return np.zeros(shape, dtype=dtype) if zeros else None
     grad = as_array(name, grad, len(shape))
@@ -243,7 +258,15 @@ def check_upstream(name: str, grad, shape: tuple, dtype, zeros: bool = True):
 
 
 def time_major(xs: np.ndarray) -> np.ndarray:
-    """(N, T, ...) -> contiguous (T, N, ...); free when ``xs`` is itself a transposed view."""
+    r"""(N, T, ...) -> contiguous (T, N, ...); free when ``xs`` is itself a transposed view.
+
+    .. math::
+
+        \mathrm{out}[t, n] = \mathrm{xs}[n, t]
+
+    torch: ``xs.transpose(0, 1).contiguous()`` (what ``batch_first=True`` does inside).
+    Chapter 1 explains why the sequence functions store their arrays time-major.
+    """
     return np.ascontiguousarray(xs.swapaxes(0, 1))
 
 
@@ -378,10 +401,14 @@ def rnn_backward(dhs, cache: RNNCache, dh_last=None) -> RNNGrads:
 
 
 def init_rnn_params(D: int, H: int, rng: np.random.Generator, dtype=np.float64) -> dict:
-    r"""Random ``{"W_xh", "W_hh", "b_h"}`` as torch initialises ``nn.RNN``.
+    r"""Random ``{"W_xh": (D, H), "W_hh": (H, H), "b_h": (H,)}`` as torch initialises ``nn.RNN``.
 
-    Every entry is drawn from :math:`U(-1/\sqrt{H}, 1/\sqrt{H})` (torch draws its two
-    biases separately; here there is one). Taught in chapter 1.
+    .. math::
+
+        W_{xh}, W_{hh}, b_h \sim U\bigl(-1/\sqrt{H},\, 1/\sqrt{H}\bigr)
+
+    torch: ``nn.RNN(D, H).reset_parameters()`` (torch draws its two biases separately;
+    here there is one). ``rng`` is a ``numpy.random.Generator``. Taught in chapter 1.
     """
     k = 1.0 / np.sqrt(H)
     return {

@@ -1,0 +1,287 @@
+r"""Weights both ways between course_rnn's numpy layers and ``torch.nn`` modules.
+
+torch stores a layer as :math:`y = x W^\top + b` with ``weight`` of shape (out, in);
+course_rnn uses row vectors, :math:`y = x W + b` with ``W`` (in, out). So every matrix
+is transposed, and the two biases torch keeps (``bias_ih``, ``bias_hh``) are summed
+where they can be (RNN, LSTM). The GRU keeps both, because :math:`b_{hn}` is multiplied
+by the reset gate.
+
+=========  ============================  =========================================
+module     course_rnn                    torch
+=========  ============================  =========================================
+RNN        ``W_xh, W_hh, b_h``           ``weight_ih.T, weight_hh.T, bias_ih + bias_hh``
+LSTM       ``W_x, W_h, b`` (i, f, g, o)  ``weight_ih.T, weight_hh.T, bias_ih + bias_hh``
+GRU        ``W_x, W_h, b_x, b_h``        ``weight_ih.T, weight_hh.T, bias_ih, bias_hh``
+Conv1d     ``W`` (C_out, C_in, K), ``b``  ``weight``, ``bias`` (same layout)
+LayerNorm  ``gamma, beta`` (H,)          ``weight, bias``
+=========  ============================  =========================================
+
+Going back to torch, the summed bias goes into ``bias_ih`` and ``bias_hh`` is set to
+zero (the sum, which is all the layer computes with, is unchanged).
+
+Multi-layer and bidirectional modules become a list with one entry per layer: a dict, or
+a pair ``(forward, backward)`` of dicts whose torch names end in ``_reverse`` -- the format
+of ``course_rnn.multilayer.stacked_forward``. torch is imported only inside the functions.
+Used from chapter 1 on (first in chapter 1, to check the numpy RNN against torch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_rnn._validate import check_shape
+
+_RNN_NAMES = {  # torch module class name -> course_rnn cell name
+    "RNN": "rnn",
+    "RNNCell": "rnn",
+    "LSTM": "lstm",
+    "LSTMCell": "lstm",
+    "GRU": "gru",
+    "GRUCell": "gru",
+}
+
+
+def _np(tensor) -> np.ndarray:
+    """A numpy copy of a torch tensor (never sharing memory with it)."""
+    return tensor.detach().cpu().numpy().copy()
+
+
+def cell_name(module) -> str:
+    r"""The ``course_rnn.multilayer`` cell name of a torch RNN/LSTM/GRU module or cell.
+
+    .. math::
+
+        \texttt{nn.RNN(nonlinearity="relu")} \mapsto \texttt{"rnn\_relu"}, \quad
+        \texttt{nn.LSTM} \mapsto \texttt{"lstm"}, \dots
+
+    ``"rnn"``, ``"rnn_relu"``, ``"lstm"`` or ``"gru"``. Taught in chapter 7.
+    """
+    kind = type(module).__name__
+    if kind not in _RNN_NAMES:
+        raise TypeError(f"expected torch.nn.RNN, LSTM, GRU or their Cell, got {kind}")
+    name = _RNN_NAMES[kind]
+    if name == "rnn" and getattr(module, "nonlinearity", "tanh") == "relu":
+        return "rnn_relu"
+    return name
+
+
+def _layout(module):
+    """Number of layers and the torch name suffixes of the directions of each layer."""
+    if type(module).__name__.endswith("Cell"):
+        return 1, [""], True
+    if getattr(module, "proj_size", 0):
+        raise NotImplementedError("LSTM with proj_size > 0 has no course_rnn equivalent")
+    suffixes = ["", "_reverse"] if module.bidirectional else [""]
+    return module.num_layers, suffixes, False
+
+
+def _torch_tensors(module, layer: int, suffix: str, is_cell: bool) -> dict:
+    """``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` of one layer and direction."""
+    tag = "" if is_cell else f"_l{layer}{suffix}"
+    out = {}
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        out[name] = getattr(module, name + tag, None)  # biases are None when bias=False
+    return out
+
+
+def _params_from_tensors(cell: str, t: dict) -> dict:
+    W_x = _np(t["weight_ih"]).T.copy()  # (D, G*H)
+    W_h = _np(t["weight_hh"]).T.copy()  # (H, G*H)
+    zeros = np.zeros(W_x.shape[1], dtype=W_x.dtype)
+    b_ih = zeros if t["bias_ih"] is None else _np(t["bias_ih"])
+    b_hh = zeros if t["bias_hh"] is None else _np(t["bias_hh"])
+    if cell == "gru":
+        return {"W_x": W_x, "W_h": W_h, "b_x": b_ih, "b_h": b_hh}
+    if cell == "lstm":
+        return {"W_x": W_x, "W_h": W_h, "b": b_ih + b_hh}
+    return {"W_xh": W_x, "W_hh": W_h, "b_h": b_ih + b_hh}
+
+
+def rnn_params_from_torch(module) -> list:
+    r"""course_rnn parameters of a ``torch.nn.RNN``, ``LSTM``, ``GRU`` (or their Cell).
+
+    .. math::
+
+        W_{xh} = W_{ih}^\top, \quad W_{hh} = W_{hh}^{\top}, \quad b_h = b_{ih} + b_{hh}
+
+    (LSTM the same with all four gates fused; GRU keeps :math:`b_{ih}, b_{hh}` apart).
+
+    Parameters
+    ----------
+    module : torch.nn.RNN, LSTM, GRU, RNNCell, LSTMCell or GRUCell
+        Any ``num_layers``, ``bidirectional``, ``bias``; ``batch_first`` does not matter.
+
+    Returns
+    -------
+    list
+        One entry per layer: the parameter dict (``{"W_xh", "W_hh", "b_h"}``,
+        ``{"W_x", "W_h", "b"}`` or ``{"W_x", "W_h", "b_x", "b_h"}``), or a pair of them
+        ``(forward, backward)`` for a bidirectional module. Arrays are numpy copies
+        with the module's dtype. A Cell gives a list of one dict.
+
+    Notes
+    -----
+    Taught in chapter 1 (RNN), 5 (LSTM), 6 (GRU), 7 (stacks).
+    """
+    cell = cell_name(module)
+    num_layers, suffixes, is_cell = _layout(module)
+    layers = []
+    for l in range(num_layers):
+        dirs = [_params_from_tensors(cell, _torch_tensors(module, l, s, is_cell)) for s in suffixes]
+        layers.append(dirs[0] if len(dirs) == 1 else tuple(dirs))
+    return layers
+
+
+def rnn_params_to_torch(params, module):
+    r"""Copy course_rnn parameters into a torch RNN/LSTM/GRU module (in place); return it.
+
+    .. math::
+
+        W_{ih} = W_{xh}^\top, \quad W_{hh} = W_{hh}^\top, \quad
+        b_{ih} = b_h, \quad b_{hh} = 0
+
+    (the GRU's ``b_x`` and ``b_h`` go to ``bias_ih`` and ``bias_hh``).
+
+    Parameters
+    ----------
+    params : list (as returned by ``rnn_params_from_torch``) or one dict
+        One dict is accepted for a single-layer, one-directional module.
+    module : torch.nn.RNN, LSTM, GRU or their Cell
+        Its sizes must match; the values are converted to the module's dtype.
+
+    Returns
+    -------
+    module
+
+    Notes
+    -----
+    Taught in chapter 1 (RNN), 5 (LSTM), 6 (GRU), 7 (stacks).
+    """
+    import torch
+
+    cell = cell_name(module)
+    num_layers, suffixes, is_cell = _layout(module)
+    if isinstance(params, dict):
+        params = [params]
+    if len(params) != num_layers:
+        raise ValueError(f"params has {len(params)} layers but the module has {num_layers}")
+    with torch.no_grad():
+        for l, layer in enumerate(params):
+            dirs = list(layer) if isinstance(layer, (tuple, list)) else [layer]
+            if len(dirs) != len(suffixes):
+                raise ValueError(
+                    f"layer {l} of params has {len(dirs)} direction(s), the module {len(suffixes)}"
+                )
+            for p, suffix in zip(dirs, suffixes, strict=True):
+                t = _torch_tensors(module, l, suffix, is_cell)
+                values = _tensors_from_params(cell, p)
+                for name, value in values.items():
+                    target = t[name]
+                    where = f"layer {l}{suffix} {name}"
+                    if target is None:
+                        if np.any(value != 0):
+                            raise ValueError(f"{where}: the module has bias=False")
+                        continue
+                    check_shape(where, value, tuple(target.shape), "the module's shape")
+                    target.copy_(torch.as_tensor(value, dtype=target.dtype))
+    return module
+
+
+def _tensors_from_params(cell: str, p: dict) -> dict:
+    if cell == "gru":
+        W_x, W_h, b_ih, b_hh = p["W_x"], p["W_h"], p["b_x"], p["b_h"]
+    else:
+        names = ("W_x", "W_h", "b") if cell == "lstm" else ("W_xh", "W_hh", "b_h")
+        W_x, W_h, b = (p[name] for name in names)
+        b_ih, b_hh = b, np.zeros_like(b)
+    return {
+        "weight_ih": np.asarray(W_x).T,
+        "weight_hh": np.asarray(W_h).T,
+        "bias_ih": np.asarray(b_ih),
+        "bias_hh": np.asarray(b_hh),
+    }
+
+
+# ----------------------------------------------------------------------------- Conv1d, LayerNorm
+
+
+def conv1d_params_from_torch(module) -> dict:
+    r"""``{"W": (C_out, C_in, K), "b": (C_out,)}`` from a ``torch.nn.Conv1d`` (same layout).
+
+    .. math::
+
+        W = \texttt{weight}, \qquad b = \texttt{bias}
+
+    ``b`` is zeros when the module has ``bias=False``. Taught in chapter 8 (with Conv1D).
+    """
+    W = _np(module.weight)  # (C_out, C_in, K)
+    b = np.zeros(W.shape[0], dtype=W.dtype) if module.bias is None else _np(module.bias)
+    return {"W": W, "b": b}
+
+
+def conv1d_params_to_torch(params: dict, module):
+    r"""Copy ``{"W": (C_out, C_in, K), "b": (C_out,)}`` into a ``torch.nn.Conv1d``; return it.
+
+    .. math::
+
+        \texttt{weight} = W, \qquad \texttt{bias} = b
+
+    In place; shapes must match the module's. Taught in chapter 8 (with Conv1D).
+    """
+    import torch
+
+    with torch.no_grad():
+        check_shape("W", np.asarray(params["W"]), tuple(module.weight.shape), "Conv1d.weight")
+        module.weight.copy_(torch.as_tensor(params["W"], dtype=module.weight.dtype))
+        b = np.asarray(params["b"])
+        if module.bias is None:
+            if np.any(b != 0):
+                raise ValueError("b is not zero but the Conv1d has bias=False")
+        else:
+            check_shape("b", b, tuple(module.bias.shape), "Conv1d.bias")
+            module.bias.copy_(torch.as_tensor(b, dtype=module.bias.dtype))
+    return module
+
+
+def layernorm_params_from_torch(module) -> dict:
+    r"""``{"gamma": (H,), "beta": (H,)}`` from a ``torch.nn.LayerNorm`` over one axis.
+
+    .. math::
+
+        y = \gamma \odot \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta, \qquad
+        \gamma = \texttt{weight}, \quad \beta = \texttt{bias}
+
+    Without ``elementwise_affine`` gamma is ones and beta zeros. Taught in chapter 7.
+    """
+    shape = tuple(module.normalized_shape)
+    if len(shape) != 1:
+        raise ValueError(f"only LayerNorm over the last axis is supported, got {shape}")
+    (H,) = shape
+    gamma = np.ones(H) if module.weight is None else _np(module.weight)
+    beta = np.zeros(H, gamma.dtype) if getattr(module, "bias", None) is None else _np(module.bias)
+    return {"gamma": gamma, "beta": beta}
+
+
+def layernorm_params_to_torch(params: dict, module):
+    r"""Copy ``{"gamma": (H,), "beta": (H,)}`` into a ``torch.nn.LayerNorm``; return it.
+
+    .. math::
+
+        \texttt{weight} = \gamma, \qquad \texttt{bias} = \beta
+
+    In place; shapes must match the module's. Taught in chapter 7.
+    """
+    import torch
+
+    if module.weight is None:
+        raise ValueError("the LayerNorm has elementwise_affine=False: nothing to copy into")
+    with torch.no_grad():
+        gamma, beta = np.asarray(params["gamma"]), np.asarray(params["beta"])
+        check_shape("gamma", gamma, tuple(module.weight.shape), "LayerNorm.weight")
+        module.weight.copy_(torch.as_tensor(gamma, dtype=module.weight.dtype))
+        if module.bias is not None:
+            check_shape("beta", beta, tuple(module.bias.shape), "LayerNorm.bias")
+            module.bias.copy_(torch.as_tensor(beta, dtype=module.bias.dtype))
+        elif np.any(beta != 0):
+            raise ValueError("beta is not zero but the LayerNorm has bias=False")
+    return module
