@@ -9,10 +9,144 @@ Every chapter of the book imports this package instead of pasting code. Conventi
 - LSTM gates fused in PyTorch's order i, f, g, o; GRU with PyTorch's reset-gate placement;
 - size letters N batch, T time, D input, H hidden, V vocabulary, K kernel;
 - gradients carry a ``d`` prefix (``dW_xh``); randomness takes a ``numpy.random.Generator``.
+
+The most used names are importable from the package itself; every module
+(``course_rnn.rnn``, ``course_rnn.lstm``, ...) documents the rest. Modules that need
+torch (``convert``, ``torch_models``, ``bench``) are imported on demand only.
 """
 
-from course_rnn.gradcheck import check_gradients, numerical_gradient, rel_error
+from course_rnn.conv import (
+    Conv1D,
+    MaxPool1D,
+    conv1d_backward,
+    conv1d_forward,
+    maxpool1d_backward,
+    maxpool1d_forward,
+)
+from course_rnn.data import truncated_bptt_batches
+from course_rnn.dropout import Dropout, dropout_backward, dropout_forward
+from course_rnn.gradcheck import (
+    check_gradients,
+    numerical_gradient,
+    numerical_gradient_array,
+    rel_error,
+)
+from course_rnn.gru import TimeGRU, gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from course_rnn.layernorm import (
+    LayerNorm,
+    TimeLNRNN,
+    layernorm_backward,
+    layernorm_forward,
+    ln_rnn_backward,
+    ln_rnn_forward,
+)
+from course_rnn.layers import (
+    Embedding,
+    MSELoss,
+    TimeAffine,
+    TimeSoftmaxCrossEntropy,
+    embedding_backward,
+    embedding_forward,
+    mse_backward,
+    mse_forward,
+    softmax,
+    softmax_cross_entropy_backward,
+    softmax_cross_entropy_forward,
+    time_affine_backward,
+    time_affine_forward,
+)
+from course_rnn.lstm import (
+    GATE_ORDER,
+    TimeLSTM,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
+from course_rnn.models import LanguageModel, RNNLanguageModel
+from course_rnn.multilayer import (
+    bidirectional_backward,
+    bidirectional_forward,
+    stacked_backward,
+    stacked_forward,
+)
+from course_rnn.optim import SGD, Adam, Momentum, clip_grad_norm, global_norm
+from course_rnn.rnn import (
+    TimeRNN,
+    init_rnn_params,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+)
+from course_rnn.training import History, evaluate, perplexity, train
 
 __version__ = "0.1.0"
 
-__all__ = ["check_gradients", "numerical_gradient", "rel_error"]
+__all__ = [
+    "GATE_ORDER",
+    "SGD",
+    "Adam",
+    "Conv1D",
+    "Dropout",
+    "Embedding",
+    "History",
+    "LanguageModel",
+    "LayerNorm",
+    "MSELoss",
+    "MaxPool1D",
+    "Momentum",
+    "RNNLanguageModel",
+    "TimeAffine",
+    "TimeGRU",
+    "TimeLNRNN",
+    "TimeLSTM",
+    "TimeRNN",
+    "TimeSoftmaxCrossEntropy",
+    "bidirectional_backward",
+    "bidirectional_forward",
+    "check_gradients",
+    "clip_grad_norm",
+    "conv1d_backward",
+    "conv1d_forward",
+    "dropout_backward",
+    "dropout_forward",
+    "embedding_backward",
+    "embedding_forward",
+    "evaluate",
+    "global_norm",
+    "gru_backward",
+    "gru_forward",
+    "gru_step_backward",
+    "gru_step_forward",
+    "init_rnn_params",
+    "layernorm_backward",
+    "layernorm_forward",
+    "ln_rnn_backward",
+    "ln_rnn_forward",
+    "lstm_backward",
+    "lstm_forward",
+    "lstm_step_backward",
+    "lstm_step_forward",
+    "maxpool1d_backward",
+    "maxpool1d_forward",
+    "mse_backward",
+    "mse_forward",
+    "numerical_gradient",
+    "numerical_gradient_array",
+    "perplexity",
+    "rel_error",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
+    "softmax",
+    "softmax_cross_entropy_backward",
+    "softmax_cross_entropy_forward",
+    "stacked_backward",
+    "stacked_forward",
+    "time_affine_backward",
+    "time_affine_forward",
+    "train",
+    "truncated_bptt_batches",
+]
