@@ -33,10 +33,21 @@ def test_hangul_and_minus_render_without_glyph_warnings(tmp_path):
         warnings.simplefilter("error")
         fig.savefig(tmp_path / "plot.png")
     plt.close(fig)
-    used = font_manager.findfont(
-        font_manager.FontProperties(family=matplotlib.rcParams["font.family"])
-    )
-    assert "NanumGothic" in used
+    assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", KOREAN_FONT]
+    hangul_font = font_manager.findfont(font_manager.FontProperties(family=[KOREAN_FONT]))
+    assert "NanumGothic" in hangul_font
+
+
+def test_log_axes_with_negative_exponents_render_without_warnings(tmp_path):
+    """Math text ($10^{-2}$) does no glyph fallback: its font must have the minus sign."""
+    use_korean_font()
+    fig, ax = plt.subplots()
+    ax.semilogy(np.arange(5), 10.0 ** -np.arange(5))
+    ax.set_title("기울기 노름")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(tmp_path / "log.png")
+    plt.close(fig)
 
 
 def test_hangul_is_drawn_with_glyphs_not_boxes():

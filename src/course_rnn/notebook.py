@@ -7,36 +7,41 @@ its figures readable in both editions.
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from course_rnn.plotting import setup_matplotlib
 
 LANGS = ("ko", "en")
 
 
-def setup(lang: str = "ko", *, torch_threads: int | None = 1) -> str:
+def setup(lang: str = "ko", *, threads: int | None = 1) -> str:
     """Prepare a chapter notebook.
 
     Parameters
     ----------
     lang : {"ko", "en"}
         The edition; chapters may use it to choose labels (``lang == "ko"``).
-    torch_threads : int or None
-        Threads for torch if torch is used (``torch.set_num_threads``); 1 gives
-        repeatable timings on a shared 2-core machine. None leaves torch alone.
+    threads : int or None
+        Threads for numpy's BLAS (threadpoolctl) and for torch
+        (``torch.set_num_threads``). The chapters' matrices are small: with a second
+        BLAS thread, a product that takes 0.1 ms took 39 ms while another process was
+        busy on the other core (measured on the course machine), so 1 is both faster
+        and repeatable. None leaves both alone.
 
     Effects: Matplotlib with the Korean font and the book's figure style (PNG inline
-    figures), numpy printing 4 significant decimals, and torch's thread count pinned.
+    figures), numpy printing 4 significant decimals, and the thread counts pinned.
     Returns ``lang``.
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
     setup_matplotlib()
     np.set_printoptions(precision=4, suppress=True, linewidth=100)
-    if torch_threads is not None:
+    if threads is not None:
+        threadpool_limits(limits=threads, user_api="blas")
         try:
             import torch
         except ImportError:
             pass
         else:
-            torch.set_num_threads(torch_threads)
+            torch.set_num_threads(threads)
     return lang

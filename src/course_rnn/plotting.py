@@ -7,11 +7,11 @@ Binder), so the course ships one: NanumGothic (SIL Open Font License), taken fro
 files of the ``koreanize-matplotlib`` package. That package is never *imported*: its
 ``__init__`` needs ``distutils``, which Python 3.12 removed; we only read its font files.
 
-NanumGothic has no U+2212 MINUS SIGN, which Matplotlib uses for negative tick labels.
-Rather than turning the proper minus off (``axes.unicode_minus = False``), the font
-family is a fallback list, ``["NanumGothic", "DejaVu Sans"]``: Matplotlib (3.6 and
-newer) takes each glyph from the first font that has it, so Hangul and Latin come from
-NanumGothic and the minus sign from DejaVu Sans.
+NanumGothic has no U+2212 MINUS SIGN, which Matplotlib uses for negative tick labels,
+and Matplotlib's math text (``$10^{-2}$`` on log axes) does no per-glyph fallback. So the
+font family is the list ``["DejaVu Sans", "NanumGothic"]``: Latin letters, digits, the
+minus sign and all math text come from DejaVu Sans, Matplotlib's default; plain text
+falls back glyph by glyph (Matplotlib 3.6 and newer) to NanumGothic for Hangul.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import matplotlib as mpl
 from matplotlib import font_manager
 
 KOREAN_FONT = "NanumGothic"
-FALLBACK_FONT = "DejaVu Sans"
+LATIN_FONT = "DejaVu Sans"
 
 
 def korean_font_files() -> list[Path]:
@@ -45,17 +45,17 @@ def korean_font_files() -> list[Path]:
 
 
 def use_korean_font() -> str:
-    """Register NanumGothic with Matplotlib and make it the default sans-serif font.
+    """Register NanumGothic with Matplotlib as the fallback font for Hangul.
 
-    Idempotent. Returns the family name in use. Glyphs NanumGothic lacks (the minus
-    sign U+2212, some math symbols) fall back to DejaVu Sans.
+    Idempotent. Returns the name of the Korean font. Text is drawn in DejaVu Sans;
+    glyphs it lacks (Hangul) come from NanumGothic.
     """
     known = {f.name for f in font_manager.fontManager.ttflist}
     if KOREAN_FONT not in known:
         for path in korean_font_files():
             font_manager.fontManager.addfont(str(path))
     # a list of families (not the generic "sans-serif") enables per-glyph fallback
-    mpl.rcParams["font.family"] = [KOREAN_FONT, FALLBACK_FONT]
+    mpl.rcParams["font.family"] = [LATIN_FONT, KOREAN_FONT]
     mpl.rcParams["axes.unicode_minus"] = True
     return KOREAN_FONT
 
