@@ -275,7 +275,7 @@ def test_draw_unrolled_graph(lang):
 def test_log_axis_labels_negative_powers_without_glyph_warnings(caplog):
     from course_rnn.plotting import setup_matplotlib
 
-    setup_matplotlib()  # NanumGothic first: its lack of U+2212 is what log_axis avoids
+    setup_matplotlib()
     fig, ax = plt.subplots()
     ax.plot(np.arange(8), 10.0 ** -np.arange(8))
     log_axis(ax)

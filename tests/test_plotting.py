@@ -10,18 +10,33 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 from matplotlib import font_manager
 
+from course_rnn import plotting
 from course_rnn.notebook import setup
-from course_rnn.plotting import KOREAN_FONT, korean_font_files, use_korean_font
+from course_rnn.plotting import KOREAN_FONT, korean_font_file, use_korean_font
 
 
-def test_font_files_are_found_without_importing_koreanize_matplotlib():
-    import sys
+def draw_without_warnings(fig, path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(path)
+    plt.close(fig)
 
-    files = korean_font_files()
-    assert any(f.name == "NanumGothic.ttf" for f in files)
-    assert "koreanize_matplotlib" not in sys.modules
+
+def test_the_shipped_font_is_checked(tmp_path, monkeypatch):
+    assert korean_font_file().name == "NotoSansKR-Regular.otf"
+    assert (korean_font_file().parent / "OFL.txt").exists()
+    broken = tmp_path / "NotoSansKR-Regular.otf"
+    broken.write_bytes(b"not a font")
+    monkeypatch.setattr(plotting, "FONT_FILE", broken)
+    plotting.korean_font_file.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="SHA-256"):
+            korean_font_file()
+    finally:
+        plotting.korean_font_file.cache_clear()
 
 
 def test_hangul_and_minus_render_without_glyph_warnings(tmp_path):
@@ -29,25 +44,20 @@ def test_hangul_and_minus_render_without_glyph_warnings(tmp_path):
     fig, ax = plt.subplots()
     ax.plot(np.arange(-3, 3), np.arange(-3, 3) ** 2)  # negative tick labels use U+2212
     ax.set(title="은닉 상태 궤적", xlabel="시간 단계 t", ylabel="기울기 −1")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fig.savefig(tmp_path / "plot.png")
-    plt.close(fig)
-    assert matplotlib.rcParams["font.family"] == ["DejaVu Sans", KOREAN_FONT]
-    hangul_font = font_manager.findfont(font_manager.FontProperties(family=[KOREAN_FONT]))
-    assert "NanumGothic" in hangul_font
+    draw_without_warnings(fig, tmp_path / "plot.png")
+    assert matplotlib.rcParams["font.family"] == [KOREAN_FONT, "DejaVu Sans"]
+    used = font_manager.findfont(font_manager.FontProperties(family=[KOREAN_FONT]))
+    assert used.endswith("NotoSansKR-Regular.otf")
 
 
-def test_log_axes_with_negative_exponents_render_without_warnings(tmp_path):
-    """Math text ($10^{-2}$) does no glyph fallback: its font must have the minus sign."""
+def test_math_text_with_hangul_and_log_axes(tmp_path):
+    """Math text ($t$, the $10^{-2}$ ticks of a log axis) is drawn from one font, with no
+    glyph fallback: that font needs Hangul and the minus sign both."""
     use_korean_font()
     fig, ax = plt.subplots()
     ax.semilogy(np.arange(5), 10.0 ** -np.arange(5))
-    ax.set_title("기울기 노름")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fig.savefig(tmp_path / "log.png")
-    plt.close(fig)
+    ax.set(title=r"기울기 노름 $\|\delta h_t\|$", xlabel="시간 단계 $t$", ylabel="$h_t$ 값 −1")
+    draw_without_warnings(fig, tmp_path / "log.png")
 
 
 def test_hangul_is_drawn_with_glyphs_not_boxes():
@@ -58,7 +68,7 @@ def test_hangul_is_drawn_with_glyphs_not_boxes():
     from matplotlib.font_manager import FontProperties
 
     renderer = RendererAgg(200, 100, 72)
-    prop = FontProperties(family=[KOREAN_FONT])
+    prop = FontProperties(family=matplotlib.rcParams["font.family"])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         w1 = renderer.get_text_width_height_descent("가", prop, ismath=False)[0]
@@ -67,7 +77,5 @@ def test_hangul_is_drawn_with_glyphs_not_boxes():
 
 
 def test_setup_rejects_an_unknown_edition():
-    import pytest
-
     with pytest.raises(ValueError, match="lang must be one of"):
         setup("fr")

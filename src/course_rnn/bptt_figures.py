@@ -162,7 +162,7 @@ def draw_unrolled_graph(ax=None, T: int = 4, window: int | None = None, lang: st
                    lw=1.2, rad=-0.35)
         else:
             ax.text(c - dx / 2, rows["h"] - 0.62, "×", color=BACKWARD, ha="center",
-                    va="center", fontsize=16, fontweight="bold")
+                    va="center", fontsize=16)
         # every L_t feeds the total loss
         ax.plot([c, dx * (T + 1) / 2], [rows["L"] + 0.34, top - 0.3], color="#888888", lw=0.8,
                 zorder=1)

@@ -3,59 +3,61 @@
 Matplotlib's default font, DejaVu Sans, has no Hangul: Korean labels come out as
 boxes, with a "Glyph ... missing" warning per character (which the strict book build
 turns into an error). Machines without a Korean system font are common (CI, Colab,
-Binder), so the course ships one: NanumGothic (SIL Open Font License), taken from the
-files of the ``koreanize-matplotlib`` package. That package is never *imported*: its
-``__init__`` needs ``distutils``, which Python 3.12 removed; we only read its font files.
+Binder), so the package ships one: Noto Sans KR (SIL Open Font License), in
+``course_rnn/fonts`` with its licence and its SHA-256, checked before use.
 
-NanumGothic has no U+2212 MINUS SIGN, which Matplotlib uses for negative tick labels,
-and Matplotlib's math text (``$10^{-2}$`` on log axes) does no per-glyph fallback. So the
-font family is the list ``["DejaVu Sans", "NanumGothic"]``: Latin letters, digits, the
-minus sign and all math text come from DejaVu Sans, Matplotlib's default; plain text
-falls back glyph by glyph (Matplotlib 3.6 and newer) to NanumGothic for Hangul.
+Why Noto Sans KR and not NanumGothic (which ``koreanize-matplotlib`` ships): Matplotlib
+falls back glyph by glyph between fonts for plain text, but *math text* (``$t$`` inside
+a label, the ``10^{-2}`` tick labels of log axes) is drawn with one font and no
+fallback. A label such as ``"시간 단계 $t$"`` needs Hangul from that font, and a log axis
+needs the minus sign U+2212 from it. NanumGothic has no U+2212; Noto Sans KR has
+Hangul, Latin, Greek and U+2212, so every label of the book renders from it alone.
+DejaVu Sans stays second in the family list for the few symbols Noto lacks.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import functools
+import hashlib
 from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib import font_manager
 
-KOREAN_FONT = "NanumGothic"
-LATIN_FONT = "DejaVu Sans"
+KOREAN_FONT = "Noto Sans KR"
+FALLBACK_FONT = "DejaVu Sans"
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_FILE = FONT_DIR / "NotoSansKR-Regular.otf"
+FONT_SHA256 = "69975a0ac8472717870aefeab0a4d52739308d90856b9955313b2ad5e0148d68"
 
 
-def korean_font_files() -> list[Path]:
-    """The NanumGothic ``.ttf`` files shipped inside the ``koreanize-matplotlib`` package.
+@functools.cache
+def korean_font_file() -> Path:
+    """The shipped Noto Sans KR file, after checking its SHA-256.
 
-    Raises ``RuntimeError`` naming the package to install when they cannot be found.
+    Raises ``RuntimeError`` naming the file and both checksums if it was changed or
+    truncated (for example by a checkout that treated it as text).
     """
-    spec = importlib.util.find_spec("koreanize_matplotlib")  # locates, does not import
-    if spec is None or not spec.submodule_search_locations:
+    if not FONT_FILE.exists():
+        raise RuntimeError(f"the Korean font {FONT_FILE} is missing; reinstall course-rnn")
+    digest = hashlib.sha256(FONT_FILE.read_bytes()).hexdigest()
+    if digest != FONT_SHA256:
         raise RuntimeError(
-            "the Korean font for plots comes from the koreanize-matplotlib package, "
-            "which is not installed: pip install koreanize-matplotlib"
+            f"{FONT_FILE} has SHA-256 {digest}, expected {FONT_SHA256}; reinstall course-rnn"
         )
-    folder = Path(next(iter(spec.submodule_search_locations))) / "fonts"
-    files = sorted(folder.glob("NanumGothic*.ttf"))
-    if not files:
-        raise RuntimeError(f"no NanumGothic*.ttf in {folder}; reinstall koreanize-matplotlib")
-    return files
+    return FONT_FILE
 
 
 def use_korean_font() -> str:
-    """Register NanumGothic with Matplotlib as the fallback font for Hangul.
+    """Register Noto Sans KR with Matplotlib and make it the default font.
 
-    Idempotent. Returns the name of the Korean font. Text is drawn in DejaVu Sans;
-    glyphs it lacks (Hangul) come from NanumGothic.
+    Idempotent. Returns the family name in use.
     """
     known = {f.name for f in font_manager.fontManager.ttflist}
     if KOREAN_FONT not in known:
-        for path in korean_font_files():
-            font_manager.fontManager.addfont(str(path))
+        font_manager.fontManager.addfont(str(korean_font_file()))
     # a list of families (not the generic "sans-serif") enables per-glyph fallback
-    mpl.rcParams["font.family"] = [LATIN_FONT, KOREAN_FONT]
+    mpl.rcParams["font.family"] = [KOREAN_FONT, FALLBACK_FONT]
     mpl.rcParams["axes.unicode_minus"] = True
     return KOREAN_FONT
 

@@ -60,20 +60,20 @@ def _add_templates_and_static(app, config):
 
 
 def _copy_fonts(app, exception):
-    """Put the NanumGothic files used by course.css into ``_static/fonts``.
+    """Put the Korean font named by course.css into ``_static/fonts``.
 
-    The fonts come from the koreanize-matplotlib package, the same files the plots use
-    (course_rnn.plotting), so the repository carries no copy of them.
+    It is the file the figures use (``course_rnn.plotting.korean_font_file``, checksum
+    verified), so the pages and the plots draw Hangul alike.
     """
     if exception is not None or app.builder.format != "html":
         return
-    from course_rnn.plotting import korean_font_files
+    from course_rnn.plotting import korean_font_file
 
     dest = Path(app.outdir) / "_static" / "fonts"
     dest.mkdir(parents=True, exist_ok=True)
-    for font in korean_font_files():
-        if font.name in {"NanumGothic.ttf", "NanumGothicBold.ttf"}:
-            shutil.copy2(font, dest / font.name)
+    font = korean_font_file()
+    shutil.copy2(font, dest / font.name)
+    shutil.copy2(font.parent / "OFL.txt", dest / "OFL.txt")
 
 
 def setup(app):
