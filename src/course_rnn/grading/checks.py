@@ -1,0 +1,303 @@
+"""``check("q1")`` in the learner's notebook: the public tests, run at once, explained.
+
+Used by the exercises of every chapter. ``course-rnn release`` writes, beside each
+student notebook, a ``NAME.checks.npz``: the public tests' inputs and expected outputs
+(and those of the known wrong variants), precomputed from the instructor's solution —
+data only, never code, read with ``allow_pickle=False``. The set-up cell of every
+exercise notebook runs ``check = load_checks("01_recurrent_cell", "en")``; ``check("q1")``
+then calls the learner's own function on those inputs, in the learner's kernel, and
+prints what passed and, for what did not, why (see ``course_rnn.grading.judge``).
+
+In the instructor's notebook (no ``.checks.npz``, but solutions and ``# QUESTION`` cells
+beside the kernel) the same line builds the checks from the notebook itself and runs
+the hidden tests too, so an author sees exactly what a learner will see.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from course_rnn.grading._worker import (
+    StepError,
+    describe_exception,
+    encode,
+    perturbed_outputs,
+    run_steps,
+)
+from course_rnn.grading.judge import Case, TestResult, judge
+from course_rnn.grading.messages import say
+from course_rnn.grading.spec import LANGS, QuestionSpec
+
+FORMAT = 1
+PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+QUESTION_FIELDS = ("id", "kind", "steps", "inputs", "compare", "gradcheck", "variable",
+                   "choices", "rtol", "atol", "dtype", "timeout", "public", "title")
+
+
+# ----------------------------------------------------------------------------- the file
+
+
+def _question_fields(q: QuestionSpec) -> dict:
+    d = {k: getattr(q, k) for k in QUESTION_FIELDS}
+    d["inputs"] = {k: (v if isinstance(v, (str, int, float, type(None))) else None)
+                   for k, v in q.inputs.items()}
+    d["mistakes"] = {k: {lang: m[lang] for lang in LANGS if lang in m}
+                     for k, m in q.mistakes.items()}
+    return d
+
+
+def build_manifest(assignment, include_hidden: bool = False):
+    """The checks of an assignment as (manifest dict, {key: array}).
+
+    Only public tests unless ``include_hidden`` (the instructor's own notebook); a
+    conceptual question's answer only when the question is marked ``"public": True``.
+    """
+    arrays: dict = {}
+
+    def put(value):
+        if isinstance(value, np.ndarray):
+            key = f"a{len(arrays)}"
+            arrays[key] = np.ascontiguousarray(value)
+            return {"array": key}
+        return {"literal": value}
+
+    questions = []
+    for q in assignment.questions:
+        cases = []
+        hidden = [c for c in assignment.cases[q.id] if not c.public]
+        conceptual = q.kind in ("choice", "number")
+        if conceptual:
+            hidden = []  # always shown to the learner, answer withheld unless public
+        for c in assignment.cases[q.id]:
+            if not c.public and not include_hidden and not conceptual:
+                continue
+            expected = c.expected
+            if conceptual and not (q.public or include_hidden):
+                expected = {}
+            cases.append({
+                "index": c.index, "points": c.points, "public": c.public, "dims": c.dims,
+                "seed": c.seed, "name": c.name,
+                "inputs": {k: put(v) for k, v in c.inputs.items()},
+                "expected": {k: put(v) for k, v in expected.items()},
+                "mistakes": {k: {n: put(v) for n, v in m.items()} for k, m in c.mistakes.items()},
+                "ref_forward": None if c.ref_forward is None else
+                {k: put(v) for k, v in c.ref_forward.items()},
+            })
+        questions.append({
+            "spec": _question_fields(q), "cases": cases,
+            "hidden": {"count": 0 if include_hidden else len(hidden),
+                       "points": 0.0 if include_hidden else float(sum(c.points for c in hidden))},
+        })
+    manifest = {"format": FORMAT, "assignment": assignment.id, "lang": assignment.lang,
+                "questions": questions}
+    return manifest, arrays
+
+
+def save_checks(assignment, path) -> Path:
+    """Write ``NAME.checks.npz`` (public tests only) atomically; returns its path."""
+    manifest, arrays = build_manifest(assignment)
+    path = Path(path)
+    blob = np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, __manifest__=blob, **arrays)
+    os.replace(tmp, path)
+    return path
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _spec_from(d: dict) -> QuestionSpec:
+    q = QuestionSpec(id=d["id"], kind=d["kind"], raw={})
+    for k in QUESTION_FIELDS:
+        setattr(q, k, d.get(k, getattr(q, k)))
+    q.mistakes = d.get("mistakes", {})
+    return q
+
+
+class Checks:
+    """The public tests of one exercise notebook; call it: ``check("q1")``."""
+
+    def __init__(self, manifest: dict, arrays, lang: str | None = None, instructor: bool = False):
+        if manifest.get("format") != FORMAT:
+            raise ValueError(f"checks of format {manifest.get('format')}, expected {FORMAT}")
+        self.assignment = manifest["assignment"]
+        self.lang = lang if lang in LANGS else manifest.get("lang", "en")
+        self.instructor = instructor
+        self.questions: dict = {}
+        self.cases: dict = {}
+        self.hidden: dict = {}
+
+        def get(ref):
+            if "array" in ref:
+                return np.array(arrays[ref["array"]], subok=False)
+            return ref["literal"]
+
+        for item in manifest["questions"]:
+            q = _spec_from(item["spec"])
+            self.questions[q.id] = q
+            self.hidden[q.id] = item["hidden"]
+            self.cases[q.id] = [
+                Case(q.id, c["index"], c["points"], c["public"], c["dims"], c["seed"],
+                     inputs={k: get(v) for k, v in c["inputs"].items()},
+                     expected={k: get(v) for k, v in c["expected"].items()},
+                     mistakes={k: {n: get(v) for n, v in m.items()}
+                               for k, m in c["mistakes"].items()},
+                     ref_forward=None if c["ref_forward"] is None else
+                     {k: get(v) for k, v in c["ref_forward"].items()},
+                     name=c.get("name", ""))
+                for c in item["cases"]
+            ]
+
+    @classmethod
+    def from_assignment(cls, assignment, lang: str | None = None) -> Checks:
+        """Every test (hidden ones too) of an assignment: the instructor's ``check``."""
+        manifest, arrays = build_manifest(assignment, include_hidden=True)
+        return cls(manifest, arrays, lang, instructor=True)
+
+    def run(self, qid: str, namespace: dict, timeout: float = 10.0) -> list[TestResult]:
+        """Run question ``qid``'s tests on the functions of ``namespace``; the verdicts."""
+        q = self.questions[qid]
+        return [judge(q, case, run_in_kernel(q, case, namespace, timeout), self.lang)
+                for case in self.cases[qid]]
+
+    def report(self, qid: str, results: list[TestResult]) -> str:
+        """The text that ``check`` prints for one question."""
+        q = self.questions[qid]
+        lang = self.lang
+        title = q.function or q.variable or ""
+        head = say("header", lang, qid=qid, function=title)
+        public = [r for r in results if r.public] if not self.instructor else results
+        passed = sum(r.passed for r in public)
+        points = sum(r.points for r in public)
+        total = sum(r.max_points for r in public)
+        lines = []
+        if q.kind in ("choice", "number"):
+            r = results[0]
+            mark = "✓ " if r.passed else ("" if r.status == "recorded" else "✗ ")
+            text = " ".join(r.lines) if r.lines else say("passed", lang)
+            return f"{head}: {mark}{text}"
+        key = "all" if self.instructor else ""
+        if passed == len(public):
+            lines.append(f"{head}: ✓ " + say(f"summary_pass{key and '_all'}", lang, n=len(public),
+                                              points=points, total=total))
+        else:
+            lines.append(f"{head}: " + say(f"summary_fail{key and '_all'}", lang, n=len(public),
+                                          passed=passed, points=points, total=total))
+        for r in public:
+            if r.passed:
+                continue
+            label = say("test_label" if r.public else "hidden_label", lang, k=r.index + 1)
+            lines.append(f"  ✗ {label}" + (f" ({r.inputs})" if r.inputs else ""))
+            lines += [f"    {line}" for line in r.lines]
+            lines += ["    " + say("hint", lang, text=h) for h in dict.fromkeys(r.hints)]
+        hidden = self.hidden.get(qid, {})
+        if hidden.get("count"):
+            lines.append("  " + say("hidden_note", lang, n=hidden["count"],
+                                    points=hidden["points"]))
+        return "\n".join(lines)
+
+    def __call__(self, qid: str | None = None, namespace: dict | None = None) -> None:
+        """Run and print the checks of ``qid`` (all questions when None)."""
+        if namespace is None:
+            namespace = sys._getframe(1).f_globals
+        ids = list(self.questions) if qid is None else [qid]
+        for one in ids:
+            if one not in self.questions:
+                print(say("unknown_question", self.lang, qid=one, ids=", ".join(self.questions)))
+                continue
+            print(self.report(one, self.run(one, namespace)))
+
+
+def _is_user(filename: str) -> bool:
+    return not filename.startswith(PACKAGE_DIR) and "site-packages" not in filename \
+        and not filename.startswith(os.path.dirname(np.__file__))
+
+
+class _KernelTimeout(Exception):
+    pass
+
+
+def run_in_kernel(q: QuestionSpec, case: Case, namespace: dict, timeout: float) -> dict:
+    """Run one test on the learner's functions in this process; a message for ``judge``.
+
+    The same message the sandbox sends: ``{"outputs": ...}`` or ``{"error": ...}``.
+    A time limit applies on Unix when called from the main thread (``SIGALRM``).
+    """
+    if q.kind in ("choice", "number"):
+        value = namespace.get(q.variable, None)
+        return {"outputs": {q.variable: encode(value)}}
+    use_alarm = (hasattr(signal, "setitimer") and threading.current_thread() is
+                 threading.main_thread())
+    old = None
+    if use_alarm:
+        def on_alarm(signum, frame):
+            raise _KernelTimeout()
+        old = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, float(q.timeout or timeout))
+    inputs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.inputs.items()}
+    try:
+        values = run_steps(namespace, q.steps, dict(inputs))
+        msg = {"outputs": {n: encode(values.get(n)) for n in q.compare}}
+        if q.gradcheck:
+            probe = {"steps": [q.gradcheck["forward"]],
+                     "wrt": list(dict.fromkeys(q.gradcheck["wrt"].values())),
+                     "out": list(q.gradcheck["loss"]), "eps": q.gradcheck["eps"]}
+            got = perturbed_outputs(namespace, probe, inputs)
+            msg["probe"] = {"base": {o: encode(v) for o, v in got["base"].items()},
+                            "moved": {o: {w: [encode(v) for v in vs] for w, vs in per.items()}
+                                      for o, per in got["moved"].items()}}
+        return msg
+    except _KernelTimeout:
+        return {"error": {"type": "Timeout", "message": f"{float(q.timeout or timeout):g} s"}}
+    except StepError as exc:
+        return {"error": {"type": "StepError", "kind": exc.kind, **exc.info}}
+    except Exception as exc:
+        err = describe_exception(exc, _is_user)
+        return {"error": err}
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+
+
+def load_checks(name: str, lang: str | None = None, folder=None) -> Checks:
+    """The checks of exercise notebook ``name`` (e.g. ``"01_recurrent_cell"``).
+
+    Looks in ``folder`` (default: the current folder, which is the notebook's in
+    Jupyter) for ``NAME.checks.npz``, written by ``course-rnn release`` beside the
+    student notebook. Without it, an instructor notebook ``NAME.ipynb`` there gives
+    the instructor's checks (every test, hidden ones included). ``lang`` ("ko" or
+    "en") chooses the language of the messages. Used by the exercises of every chapter.
+    """
+    folder = Path(folder) if folder is not None else Path.cwd()
+    npz = folder / (name if name.endswith(".npz") else f"{name}.checks.npz")
+    if npz.is_file():
+        with np.load(npz, allow_pickle=False) as data:
+            manifest = json.loads(bytes(data["__manifest__"]).decode("utf-8"))
+            arrays = {k: data[k] for k in data.files if k != "__manifest__"}
+        return Checks(manifest, arrays, lang)
+    notebook = folder / f"{Path(name).stem}.ipynb"
+    if notebook.is_file():
+        from course_rnn.grading.assignment import load_assignment
+        from course_rnn.grading.spec import FormatError, parse_instructor
+
+        try:
+            parse_instructor(notebook)
+        except FormatError:
+            pass
+        else:
+            return Checks.from_assignment(load_assignment(notebook), lang)
+    msg = {"en": f"{npz.name} was not found in {folder}: put the file that came with the "
+                 "notebook beside it.",
+           "ko": f"{folder}에서 {npz.name} 파일을 찾지 못했습니다. 노트북과 함께 받은 이 파일을 "
+                 "노트북과 같은 폴더에 두세요."}
+    raise FileNotFoundError(msg.get(lang or "en", msg["en"]))
