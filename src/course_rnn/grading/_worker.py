@@ -80,7 +80,7 @@ def encode(value, depth: int = 0) -> dict:
             return {"t": "object", "type": f"array of {arr.dtype}"}
         if arr.nbytes > MAX_ARRAY_BYTES:
             return {"t": "too_large", "shape": list(arr.shape), "dtype": arr.dtype.str}
-        arr = np.ascontiguousarray(arr)
+        arr = np.require(arr, requirements="C")  # keeps 0-d arrays 0-d, unlike ascontiguousarray
         return {
             "t": "array",
             "dtype": arr.dtype.str,

@@ -64,7 +64,7 @@ def build_manifest(assignment, include_hidden: bool = False):
     def put(value):
         if isinstance(value, np.ndarray):
             key = f"a{len(arrays)}"
-            arrays[key] = np.ascontiguousarray(value)
+            arrays[key] = np.require(value, requirements="C")  # 0-d stays 0-d
             return {"array": key}
         return {"literal": value}
 
