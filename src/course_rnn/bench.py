@@ -224,7 +224,9 @@ def machine_info() -> list[str]:
     ]
 
 
-def run(threads: int, rounds: int, min_time: float, seed: int = 0) -> list[dict]:
+def run(threads: int, rounds: int, min_time: float, seed: int = 0,
+        models=("RNN", "LSTM", "GRU", "Conv1D"), dtypes=("float32", "float64")) -> list[dict]:
+    """Time every case (or the subset of ``models`` and ``dtypes``) with ``threads`` threads."""
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -232,9 +234,15 @@ def run(threads: int, rounds: int, min_time: float, seed: int = 0) -> list[dict]
     rng = np.random.default_rng(seed)
     rows = []
     with threadpool_limits(limits=threads, user_api="blas"):
-        for dtype in ("float32", "float64"):
-            cases = [make_recurrent_case(m, s, dtype, rng) for m in GATES for s in RECURRENT_SHAPES]
-            cases.append(make_conv_case(dtype, rng))
+        for dtype in dtypes:
+            cases = [
+                make_recurrent_case(m, s, dtype, rng)
+                for m in GATES
+                if m in models
+                for s in RECURRENT_SHAPES
+            ]
+            if "Conv1D" in models:
+                cases.append(make_conv_case(dtype, rng))
             for case in cases:
                 mm = matmul_runner(case.matmuls, dtype, rng)
                 t_ours, t_torch, t_mm = median_times([case.ours, case.torch, mm], rounds, min_time)
@@ -276,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--min-time", type=float, default=0.02, help="seconds per timed call")
     parser.add_argument("--out", help="also write the table as Markdown to this file")
+    parser.add_argument("--models", nargs="+", default=[*GATES, "Conv1D"],
+                        choices=[*GATES, "Conv1D"], help="a subset of the models (default: all)")
+    parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"],
+                        choices=["float32", "float64"], help="a subset of the dtypes")
     args = parser.parse_args(argv)
 
     info = machine_info()
@@ -286,7 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(HEADER, flush=True)
     start = time.perf_counter()
-    rows = [row for t in args.threads for row in run(t, args.rounds, args.min_time)]
+    rows = [
+        row
+        for t in args.threads
+        for row in run(t, args.rounds, args.min_time, models=args.models, dtypes=args.dtypes)
+    ]
     elapsed = time.perf_counter() - start
     print(f"benchmark time: {elapsed:.0f} s")
     if args.out:

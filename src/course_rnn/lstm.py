@@ -266,21 +266,41 @@ def lstm_step_backward(dh_next, dc_next, cache: LSTMStepCache) -> LSTMStepGrads:
 
 
 # ----------------------------------------------------------------------------- a sequence
+#
+# How the sequence functions store their arrays. The numbers are those of the row-vector
+# equations; the layout is chosen for speed (measured in ``course_rnn.bench``):
+#
+# - Column vectors inside the loop, chapter 1's column form with the stacked matrix: with
+#   W = [W_x; W_h; b] (D+H+1, 4H) and the stacked column z_t = [x_t; h_{t-1}; 1] (D+H+1, N)
+#   of the batch, one product W^T z_t gives A_t^T (4H, N), the transpose of
+#   x_t W_x + h_{t-1} W_h + b (the 1 in z_t carries the bias). In A_t^T each gate is a block
+#   of H contiguous rows, so an elementwise operation on a gate reads one piece of memory,
+#   and OpenBLAS runs this orientation of the product faster (94 against 77 GFLOP/s for
+#   the step of (N, D, H) = (64, 128, 256) in float32 on the benchmark machine).
+# - The columns of all steps sit side by side in ``zs`` (D+H+1, T+1, N), so that
+#   zs[:, :T] is one (D+H+1, T*N) matrix and the backward's dW_x, dW_h, db are one product.
+# - One tanh call for the four gates: sigma(a) = (1 + tanh(a/2)) / 2, with the sigmoid
+#   gates' rows of W^T halved.
+# - The backward computes before its loop, for all steps at once, every factor of the
+#   deltas that does not depend on the gradient coming back; the loop only carries
+#   delta h and delta c. Per step the loop makes 7 numpy calls and the forward 9, which
+#   is what counts at small sizes, where each call costs about a microsecond.
 
 
 @dataclass
 class LSTMCache:
-    """What ``lstm_backward`` needs from ``lstm_forward``, time-major.
+    r"""What ``lstm_backward`` needs from ``lstm_forward``, as columns (see above).
 
-    ``hs_tm[t]`` and ``cs_tm[t]`` are :math:`h_t, c_t` (index 0: the initial state);
-    ``gates_tm[t]`` and ``tanh_cs_tm[t]`` belong to step t + 1.
+    Index t of the loop is step t + 1 of the equations: it reads ``zs[:, t]``
+    (:math:`x_{t+1}`, :math:`h_t`, 1) and ``cs[t]`` (:math:`c_t`), and writes its gates
+    to ``gates[t]``, :math:`c_{t+1}` to ``cs[t + 1]``, :math:`\tanh c_{t+1}` to
+    ``tanh_cs[t]`` and :math:`h_{t+1}` to ``zs[D:D+H, t + 1]``.
     """
 
-    xs_tm: np.ndarray  # (T, N, D)
-    hs_tm: np.ndarray  # (T + 1, N, H)
-    cs_tm: np.ndarray  # (T + 1, N, H)
-    gates_tm: np.ndarray  # (T, N, 4H)
-    tanh_cs_tm: np.ndarray  # (T, N, H)
+    zs: np.ndarray  # (D + H + 1, T + 1, N): the columns [x_t; h_{t-1}; 1]
+    cs: np.ndarray  # (T + 1, H, N): c_t as columns (cs[0]: the initial state)
+    gates: np.ndarray  # (T, 4, H, N): i, f, g, o of every step, as columns
+    tanh_cs: np.ndarray  # (T, H, N): tanh(c_t) of every step
     W_x: np.ndarray  # (D, 4H)
     W_h: np.ndarray  # (H, 4H)
 
@@ -296,6 +316,11 @@ class LSTMGrads(NamedTuple):
     db: np.ndarray  # (4H,)
 
 
+def _sigmoid_rows(dtype) -> np.ndarray:
+    """(4, 1, 1): 0.5 for the sigmoid gates i, f, o, 1 for the tanh gate g."""
+    return np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype).reshape(4, 1, 1)
+
+
 def lstm_forward(xs, h0, c0, W_x, W_h, b):
     r"""Run the LSTM over a whole sequence.
 
@@ -305,7 +330,9 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
             (x_t W_x + h_{t-1} W_h + b), \\
         c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t)
 
-    The input part :math:`x_t W_x + b` of all steps is one matrix product before the loop.
+    The loop works with columns (chapter 1): :math:`A_t^\top = W^\top z_t` with
+    :math:`W = [W_x; W_h; b]` and :math:`z_t = [x_t; h_{t-1}; 1]`, the same numbers
+    transposed (the comment above ``LSTMCache`` says why).
 
     Parameters
     ----------
@@ -336,38 +363,40 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
     _, c0 = check_sequence_input(xs, c0, D, H, "W_x", "W_h", name_h0="c0")
     N, T, _ = xs.shape
     dtype = _float_dtype(xs, W_x, W_h, b)
+    K = D + H + 1
 
-    xs_tm = time_major(xs).astype(dtype, copy=False)  # (T, N, D)
-    hs_tm = np.empty((T + 1, N, H), dtype=dtype)
-    cs_tm = np.empty((T + 1, N, H), dtype=dtype)
-    hs_tm[0] = 0 if h0 is None else h0
-    cs_tm[0] = 0 if c0 is None else c0
-    tanh_cs_tm = np.empty((T, N, H), dtype=dtype)
+    # sigma(a) = (1 + tanh(a / 2)) / 2: with the rows of i, f, o in W^T halved, one tanh
+    # call covers the four gates, and u = tanh(.) becomes half * u + (1 - half).
+    half = _sigmoid_rows(dtype)  # (4, 1, 1)
+    offset = 1 - half  # (4, 1, 1)
+    W_T = np.concatenate([W_x, W_h, b[None]]).T.reshape(4, H, K) * half  # (4, H, D+H+1)
+    W_T = W_T.reshape(4 * H, K).astype(dtype, copy=False)  # W^T, contiguous, rows halved
 
-    # sigma(a) = (1 + tanh(a / 2)) / 2: with the sigmoid gates' columns of W_x, W_h, b
-    # halved, one tanh call covers all four gates; u = tanh(.) is then mapped to
-    # half * u + (1 - half), which is (1 + u) / 2 on i, f, o and u itself on g.
-    half = 0.5 + 0.5 * _tanh_gate_mask(H, dtype)  # (4H,): 0.5 on i, f, o; 1 on g
-    offset = 1 - half  # (4H,)
-    gates_tm = (xs_tm.reshape(T * N, D) @ (W_x * half)).reshape(T, N, 4 * H)  # (T, N, 4H)
-    gates_tm += b * half
-    W_h_half = W_h * half  # (H, 4H)
-    rec = np.empty((N, 4 * H), dtype=dtype)  # h_{t-1} W_h, reused at every step
-    ig = np.empty((N, H), dtype=dtype)
+    zs = np.empty((K, T + 1, N), dtype=dtype)  # z_t = [x_t; h_{t-1}; 1] of every step
+    zs[:D, :T] = time_major(xs).transpose(2, 0, 1)  # x_t as columns: (D, T, N)
+    zs[:D, T] = 0  # there is no x_{T+1}: this last column only holds h_T
+    zs[D : D + H, 0] = 0 if h0 is None else h0.T  # h_0
+    zs[D + H] = 1  # the bias row
+    cs = np.empty((T + 1, H, N), dtype=dtype)
+    cs[0] = 0 if c0 is None else c0.T
+    gates = np.empty((T, 4, H, N), dtype=dtype)
+    tanh_cs = np.empty((T, H, N), dtype=dtype)
+    ig = np.empty((H, N), dtype=dtype)  # i * g, reused at every step
     for t in range(T):
-        A = gates_tm[t]  # (N, 4H): x_t W_x + b, computed above
-        A += np.matmul(hs_tm[t], W_h_half, out=rec)  # + h_{t-1} W_h
+        A = gates[t]  # (4, H, N)
+        np.matmul(W_T, zs[:, t], out=A.reshape(4 * H, N))  # A_t^T = W^T z_t (i, f, o halved)
         np.tanh(A, out=A)
         A *= half
         A += offset  # A now holds the gates i, f, g, o
-        i, f, g, o = split_gates(A)  # (N, H) each
-        c = cs_tm[t + 1]
-        np.multiply(f, cs_tm[t], out=c)
+        i, f, g, o = A  # (H, N) each
+        c, tanh_c = cs[t + 1], tanh_cs[t]  # (H, N) each, written below
+        np.multiply(f, cs[t], out=c)
         c += np.multiply(i, g, out=ig)  # c_t = f * c_{t-1} + i * g
-        np.tanh(c, out=tanh_cs_tm[t])
-        np.multiply(o, tanh_cs_tm[t], out=hs_tm[t + 1])  # h_t = o * tanh(c_t)
-    cache = LSTMCache(xs_tm, hs_tm, cs_tm, gates_tm, tanh_cs_tm, W_x, W_h)
-    return hs_tm[1:].swapaxes(0, 1), (hs_tm[T].copy(), cs_tm[T].copy()), cache
+        np.tanh(c, out=tanh_c)
+        np.multiply(o, tanh_c, out=zs[D : D + H, t + 1])  # h_t = o * tanh(c_t), in z_{t+1}
+    hs = zs[D : D + H, 1:].transpose(2, 1, 0)  # (N, T, H) view
+    cache = LSTMCache(zs, cs, gates, tanh_cs, W_x, W_h)
+    return hs, (hs[:, T - 1].copy(), cs[T].T.copy()), cache
 
 
 def lstm_backward(dhs, cache: LSTMCache, dh_last=None, dc_last=None) -> LSTMGrads:
@@ -393,9 +422,12 @@ def lstm_backward(dhs, cache: LSTMCache, dh_last=None, dc_last=None) -> LSTMGrad
     .. math::
 
         \delta x_t = \delta A_t W_x^\top, \quad
-        \delta W_x = \sum_t x_t^\top \delta A_t, \quad
-        \delta W_h = \sum_t h_{t-1}^\top \delta A_t, \quad
-        \delta b = \sum_t \textstyle\sum_n \delta A_t .
+        [\delta W_x; \delta W_h; \delta b] = \sum_t [x_t; h_{t-1}; 1]^\top \delta A_t .
+
+    Every factor of :math:`\delta o_t, \delta i_t, \delta f_t, \delta g_t` except
+    :math:`\delta c_t` and :math:`\delta h_t` comes from the forward pass alone, so it is
+    computed for all steps before the loop, and the loop only carries
+    :math:`\delta h` and :math:`\delta c` (as columns, like the forward).
 
     Parameters
     ----------
@@ -415,35 +447,62 @@ def lstm_backward(dhs, cache: LSTMCache, dh_last=None, dc_last=None) -> LSTMGrad
     -----
     torch: ``loss.backward()`` through ``torch.nn.LSTM``. Taught in chapter 5.
     """
-    xs_tm, hs_tm, cs_tm, gates_tm = cache.xs_tm, cache.hs_tm, cache.cs_tm, cache.gates_tm
-    T, N, D = xs_tm.shape
-    H = hs_tm.shape[2]
-    dtype = hs_tm.dtype
+    zs, cs, gates, tanh_cs = cache.zs, cache.cs, cache.gates, cache.tanh_cs
+    T, _, H, N = gates.shape
+    K = zs.shape[0]
+    D = K - H - 1
+    dtype = gates.dtype
     dhs = check_upstream("dhs", dhs, (N, T, H), dtype, zeros=False)
-    dhs_tm = None if dhs is None else time_major(dhs)  # (T, N, H)
-    dh = check_upstream("dh_last", dh_last, (N, H), dtype).astype(dtype)  # Delta h_t
-    dc = check_upstream("dc_last", dc_last, (N, H), dtype).astype(dtype)  # dc_{t+1} f_{t+1}
+    dh_last = check_upstream("dh_last", dh_last, (N, H), dtype)
+    dc_last = check_upstream("dc_last", dc_last, (N, H), dtype)
+    dh = np.array(dh_last.T, dtype=dtype, order="C")  # (H, N): Delta h_t, from step t+1
+    dc = np.array(dc_last.T, dtype=dtype, order="C")  # (H, N): delta c_{t+1} * f_{t+1}
+    if dhs is None:
+        dhs_cols = np.zeros((T, H, N), dtype=dtype)
+    else:
+        dhs_cols = time_major(dhs).transpose(0, 2, 1)  # (T, H, N): Delta_t as columns
+        dhs_cols = np.ascontiguousarray(dhs_cols, dtype=dtype)
 
-    dA_tm = np.empty((T, N, 4 * H), dtype=dtype)  # delta A_t of every step
-    W_h_T = np.ascontiguousarray(cache.W_h.T)  # (4H, H); contiguous: faster products
-    tanh_mask = _tanh_gate_mask(H, dtype)  # (4H,)
+    # Every factor of the deltas that the forward pass fixes, for all steps at once, in
+    # the layout of the gates (T, 4, H, N): [g i(1-i), c_{t-1} f(1-f), i (1-g^2),
+    # tanh(c_t) o(1-o)], which the loop then multiplies by [dc_t, dc_t, dc_t, dh_t].
+    i, f, g, o = gates.transpose(1, 0, 2, 3)  # (T, H, N) each
+    dA = np.subtract(1, gates)  # (T, 4, H, N): 1 - y
+    dA[:, :2] *= gates[:, :2]  # sigma' = y (1 - y) on i, f
+    dA[:, 3] *= o  # and on o
+    dA[:, 2] *= 1 + g  # tanh' = (1 - y)(1 + y) on g
+    dA[:, 0] *= g
+    dA[:, 1] *= cs[:-1]  # c_{t-1}
+    dA[:, 2] *= i
+    dA[:, 3] *= tanh_cs  # tanh(c_t)
+    dc_dh = np.multiply(tanh_cs, tanh_cs)  # (T, H, N)
+    np.subtract(1, dc_dh, out=dc_dh)
+    dc_dh *= o  # o_t (1 - tanh^2 c_t): how h_t = o_t tanh(c_t) passes to c_t
+    dA_cols = dA.reshape(T, 4 * H, N)  # dA_cols[t] is delta A_t^T (4H, N)
+    W_h = np.ascontiguousarray(cache.W_h, dtype=dtype)  # (H, 4H)
+
+    dh_t = np.empty((H, N), dtype=dtype)
+    dc_t = np.empty((H, N), dtype=dtype)
     for t in range(T - 1, -1, -1):
-        gates, tanh_c = gates_tm[t], cache.tanh_cs_tm[t]  # (N, 4H), (N, H)
-        _, f, _, o = split_gates(gates)
-        dh_t = dh if dhs_tm is None else dh + dhs_tm[t]  # delta h_t = Delta_t + Delta h_t
-        dc_t = dh_t * o * (1 - tanh_c * tanh_c) + dc  # delta c_t (dc: delta c_{t+1} * f_{t+1})
-        _gate_deltas(dA_tm[t], dh_t, dc_t, gates, cs_tm[t], tanh_c, tanh_mask)  # delta o, i, f, g
-        np.multiply(dc_t, f, out=dc)  # delta c_t * f_t, for step t - 1
-        np.matmul(dA_tm[t], W_h_T, out=dh)  # (N, H): Delta h_{t-1} = delta A_t W_h^T
+        np.add(dh, dhs_cols[t], out=dh_t)  # delta h_t = Delta_t + Delta h_t
+        np.multiply(dh_t, dc_dh[t], out=dc_t)
+        dc_t += dc  # delta c_t
+        dA[t, :3] *= dc_t  # delta i_t, delta f_t, delta g_t
+        dA[t, 3] *= dh_t  # delta o_t
+        np.multiply(dc_t, f[t], out=dc)  # delta c_t * f_t, for step t - 1
+        np.matmul(W_h, dA_cols[t], out=dh)  # Delta h_{t-1} = W_h delta A_t^T (H, N)
 
-    dA_2d = dA_tm.reshape(T * N, 4 * H)  # (T*N, 4H)
+    # delta A^T of all steps as one (4H, T*N) matrix (a copy), then one product each
+    dA_2d = dA_cols.transpose(1, 0, 2).reshape(4 * H, T * N)
+    dW_T = dA_2d @ zs[:, :T].reshape(K, T * N).T  # (4H, D+H+1): [dW_x; dW_h; db]^T
+    dxs_cols = cache.W_x @ dA_2d  # (D, T*N): delta x_t^T = W_x delta A_t^T
     return LSTMGrads(
-        dxs=(dA_2d @ cache.W_x.T).reshape(T, N, D).swapaxes(0, 1),  # (N, T, D)
-        dh0=dh,
-        dc0=dc,
-        dW_x=xs_tm.reshape(T * N, D).T @ dA_2d,  # (D, 4H)
-        dW_h=hs_tm[:-1].reshape(T * N, H).T @ dA_2d,  # (H, 4H)
-        db=dA_2d.sum(axis=0),  # (4H,)
+        dxs=dxs_cols.reshape(D, T, N).transpose(2, 1, 0),  # (N, T, D)
+        dh0=dh.T.copy(),
+        dc0=dc.T.copy(),
+        dW_x=dW_T[:, :D].T.copy(),  # (D, 4H)
+        dW_h=dW_T[:, D : D + H].T.copy(),  # (H, 4H)
+        db=dW_T[:, D + H].copy(),  # (4H,)
     )
 
 
