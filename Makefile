@@ -4,7 +4,7 @@
 #   make book      build both editions (Korean, English) into _build/html
 #   make test      lint + unit tests + strict nbval over every chapter of both editions
 #   make execute   re-run every chapter notebook in place and store its outputs
-#   make bench     speed of course_rnn against torch on this CPU
+#   make bench     speed of course_rnn against torch on this CPU (writes docs/benchmarks.md)
 #
 # Elsewhere than the course's own machines, get a CPU build of torch with
 #   make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
@@ -38,7 +38,7 @@ execute: $(STAMP)
 	$(BIN)/python tools/execute.py $(NOTEBOOKS)
 
 bench: $(STAMP)
-	$(BIN)/python -m course_rnn.bench
+	$(BIN)/python -m course_rnn.bench --out docs/benchmarks.md
 
 clean:
 	rm -rf _build
