@@ -30,12 +30,11 @@ it from tensor operations and compare with autograd. Taught in chapter 6.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
 from course_rnn._validate import as_array, check_dim, check_shape
-from course_rnn.gru import _check_gru_params
+from course_rnn.gru import GRUGrads, GRUStepGrads, _check_gru_params
 from course_rnn.lstm import sigmoid
 from course_rnn.rnn import check_sequence_input, check_upstream
 
@@ -51,26 +50,9 @@ class ChoGRUStepCache:
     W_h: np.ndarray  # (H, 3H)
 
 
-class ChoGRUStepGrads(NamedTuple):
-    """Gradients of one step of the Cho GRU."""
-
-    dx_t: np.ndarray  # (N, D)
-    dh_prev: np.ndarray  # (N, H)
-    dW_x: np.ndarray  # (D, 3H)
-    dW_h: np.ndarray  # (H, 3H)
-    db_x: np.ndarray  # (3H,)
-    db_h: np.ndarray  # (3H,)
-
-
-class ChoGRUGrads(NamedTuple):
-    """Gradients of a whole sequence of the Cho GRU."""
-
-    dxs: np.ndarray  # (N, T, D)
-    dh0: np.ndarray  # (N, H)
-    dW_x: np.ndarray  # (D, 3H)
-    dW_h: np.ndarray  # (H, 3H)
-    db_x: np.ndarray  # (3H,)
-    db_h: np.ndarray  # (3H,)
+# The Cho form has the same parameters as PyTorch's, so its gradients have the same fields.
+ChoGRUStepGrads = GRUStepGrads
+ChoGRUGrads = GRUGrads
 
 
 def cho_gru_step_forward(x_t, h_prev, W_x, W_h, b_x, b_h):
