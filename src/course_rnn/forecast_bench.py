@@ -98,7 +98,9 @@ def write_markdown(path: str, table: dict, seeds, elapsed: float, epochs: int) -
         "time of one training on one thread.",
         "",
         *_machine(),
-        f"- generated {time.strftime('%Y-%m-%d')} in {elapsed / 60:.0f} min",
+        f"- generated {time.strftime('%Y-%m-%d')} in {elapsed / 60:.0f} min; load average at the "
+        f"end {os.getloadavg()[0]:.1f} (above 2, other programs shared the cores: the seconds "
+        "are then longer than on a quiet machine)",
         "",
         head,
         "|---|---:|" + "---:|---:|---:|" * len(backends),

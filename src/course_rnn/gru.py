@@ -329,15 +329,28 @@ def gru_backward(dhs, cache: GRUCache, dh_last=None) -> GRUGrads:
     dhs_tm = None if dhs is None else time_major(dhs)  # (T, N, H)
     dh = check_upstream("dh_last", dh_last, (N, H), dtype).astype(dtype)
 
+    # The local derivatives of every step at once (three products each, over (T, N, H)):
+    # delta a_n = delta h * (1 - z)(1 - n^2), delta a_z = delta h * (h_prev - n) z (1 - z),
+    # delta a_r = delta a_n * a^h_n r (1 - r), so that the loop is left with the products
+    # by delta h that must wait for it.
+    r, z, n = gates_tm[..., :H], gates_tm[..., H : 2 * H], gates_tm[..., 2 * H :]
+    dn_local = (1 - z) * (1 - n * n)  # (T, N, H)
+    dz_local = (hs_tm[:-1] - n) * z * (1 - z)
+    dr_local = cache.ah_tm[..., 2 * H :] * r * (1 - r)
+
     dax_tm = np.empty((T, N, 3 * H), dtype=dtype)  # delta a^x of every step
     dah_tm = np.empty((T, N, 3 * H), dtype=dtype)  # delta a^h of every step
     W_h_T = np.ascontiguousarray(cache.W_h.T)  # (3H, H); contiguous: faster products
     for t in range(T - 1, -1, -1):
-        gates = gates_tm[t]  # (N, 3H): r, z, n
         dh_t = dh if dhs_tm is None else dh + dhs_tm[t]  # delta h_t
-        _gru_deltas(dax_tm[t], dah_tm[t], dh_t, gates, cache.ah_tm[t, :, 2 * H :], hs_tm[t])
-        dh_direct = dh_t * gates[:, H : 2 * H]  # the path h_{t-1} -> z * h_{t-1}
-        np.matmul(dah_tm[t], W_h_T, out=dh)  # (N, H); dh_t may be dh itself, used up above
+        dax, dah = dax_tm[t], dah_tm[t]
+        da_n = np.multiply(dh_t, dn_local[t], out=dax[:, 2 * H :])  # delta a_n
+        np.multiply(dh_t, dz_local[t], out=dax[:, H : 2 * H])  # delta a_z
+        np.multiply(da_n, dr_local[t], out=dax[:, :H])  # delta a_r
+        dah[:, : 2 * H] = dax[:, : 2 * H]
+        np.multiply(da_n, r[t], out=dah[:, 2 * H :])  # delta a_n * r: the reset gate's product
+        dh_direct = dh_t * z[t]  # the path h_{t-1} -> z * h_{t-1}
+        np.matmul(dah, W_h_T, out=dh)  # (N, H); dh_t may be dh itself, used up above
         dh += dh_direct  # delta h_{t-1}
 
     dax_2d = dax_tm.reshape(T * N, 3 * H)  # (T*N, 3H)

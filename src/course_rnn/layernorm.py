@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from course_rnn._validate import as_array, check_dim, check_shape
-from course_rnn.rnn import check_sequence_input
+from course_rnn.rnn import check_sequence_input, check_upstream, time_major
 
 
 class LayerNormCache(NamedTuple):
@@ -154,9 +154,9 @@ class LayerNorm:
 class LNRNNCache(NamedTuple):
     xs: np.ndarray  # (N, T, D)
     h0: np.ndarray  # (N, H)
-    hs: np.ndarray  # (N, T, H)
-    xhats: np.ndarray  # (N, T, H) standardised pre-activations
-    inv_stds: np.ndarray  # (N, T, 1)
+    hs: np.ndarray  # (T, N, H) time major, like the two arrays below
+    xhats: np.ndarray  # (T, N, H) standardised pre-activations
+    inv_stds: np.ndarray  # (T, N, 1)
     W_xh: np.ndarray  # (D, H)
     W_hh: np.ndarray  # (H, H)
     gamma: np.ndarray  # (H,)
@@ -216,18 +216,29 @@ def ln_rnn_forward(xs, h0, W_xh, W_hh, b_h, gamma, beta, eps: float = 1e-5):
     dtype = np.result_type(xs, W_xh, np.float16)
     if h0 is None:
         h0 = np.zeros((N, H), dtype=dtype)
-    xw = (xs.reshape(N * T, D) @ W_xh + b_h).reshape(N, T, H)  # (N, T, H), all steps at once
-    hs = np.empty((N, T, H), dtype=dtype)
-    xhats = np.empty((N, T, H), dtype=dtype)
-    inv_stds = np.empty((N, T, 1), dtype=dtype)
+    # time major (T, N, ...): each step reads and writes contiguous blocks
+    a_tm = (time_major(xs).reshape(T * N, D) @ W_xh + b_h).reshape(T, N, H).astype(dtype)
+    hs_tm = np.empty((T, N, H), dtype=dtype)
+    xhats = np.empty((T, N, H), dtype=dtype)
+    inv_stds = np.empty((T, N, 1), dtype=dtype)
+    mean = np.full((H, 1), 1.0 / H, dtype=dtype)  # x @ mean: the mean over features, (N, 1)
     gamma, beta = np.asarray(gamma), np.asarray(beta)
     h = h0
     for t in range(T):
-        a = xw[:, t] + h @ W_hh  # (N, H)
-        z, (xhats[:, t], inv_stds[:, t], _) = _layernorm(a, gamma, beta, eps)
-        h = hs[:, t] = np.tanh(z)  # (N, H)
-    cache = LNRNNCache(xs, h0, hs, xhats, inv_stds, W_xh, W_hh, gamma)
-    return hs, hs[:, -1].copy(), cache
+        a = a_tm[t]  # (N, H): x_t W_xh + b_h, becomes a - mean(a)
+        a += h @ W_hh
+        a -= a @ mean
+        inv = inv_stds[t]  # (N, 1)
+        np.matmul(a * a, mean, out=inv)  # variance
+        inv += eps
+        np.sqrt(inv, out=inv)
+        np.divide(1.0, inv, out=inv)
+        xhat = np.multiply(a, inv, out=xhats[t])
+        h = np.multiply(xhat, gamma, out=hs_tm[t])
+        h += beta
+        np.tanh(h, out=h)  # (N, H)
+    cache = LNRNNCache(xs, h0, hs_tm, xhats, inv_stds, W_xh, W_hh, gamma)
+    return hs_tm.swapaxes(0, 1), hs_tm[-1].copy(), cache
 
 
 def ln_rnn_backward(dhs, cache: LNRNNCache, dh_last=None) -> LNRNNGrads:
@@ -248,29 +259,36 @@ def ln_rnn_backward(dhs, cache: LNRNNCache, dh_last=None) -> LNRNNGrads:
     (``dxs`` (N, T, D), ``dh0`` (N, H), then one gradient per parameter). Torch: autograd
     through the loop written with ``nn.LayerNorm``. Taught in chapter 7.
     """
-    xs, h0, hs, xhats, inv_stds, W_xh, W_hh, gamma = cache
-    N, T, H = hs.shape
+    xs, h0, hs_tm, xhats, inv_stds, W_xh, W_hh, gamma = cache
+    T, N, H = hs_tm.shape
     D = xs.shape[2]
-    if dhs is not None:
-        dhs = np.asarray(dhs)
-        check_shape("dhs", dhs, hs.shape, "the shape of hs")
-    dh = np.zeros((N, H), dtype=hs.dtype) if dh_last is None else np.asarray(dh_last)
-    check_shape("dh_last", dh, (N, H), "the shape of h_last")
-    dzs = np.empty_like(hs)  # (N, T, H)
-    das = np.empty_like(hs)  # (N, T, H)
+    dtype = hs_tm.dtype
+    dhs = check_upstream("dhs", dhs, (N, T, H), dtype, zeros=False)
+    dhs_tm = None if dhs is None else time_major(dhs)  # (T, N, H)
+    dh = check_upstream("dh_last", dh_last, (N, H), dtype).astype(dtype)
+    dzs = np.empty((T, N, H), dtype=dtype)
+    das = np.empty((T, N, H), dtype=dtype)
+    mean = np.full((H, 1), 1.0 / H, dtype=dtype)
+    W_hh_T = np.ascontiguousarray(W_hh.T)
     for t in range(T - 1, -1, -1):
-        if dhs is not None:
-            dh = dh + dhs[:, t]
-        dzs[:, t] = dh * (1 - hs[:, t] ** 2)  # through tanh
-        das[:, t] = _layernorm_dx(dzs[:, t], xhats[:, t], inv_stds[:, t], gamma)
-        dh = das[:, t] @ W_hh.T  # (N, H) to h_{t-1}
-    das2 = das.reshape(N * T, H)
-    hs_prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)  # (N, T, H)
+        if dhs_tm is not None:
+            dh = dh + dhs_tm[t]
+        h, xhat = hs_tm[t], xhats[t]
+        dz = np.multiply(dh, 1 - h * h, out=dzs[t])  # through tanh
+        g = dz * gamma  # LN': inv_std * (g - mean(g) - xhat * mean(g * xhat))
+        da = das[t]
+        np.multiply(xhat, (g * xhat) @ mean, out=da)
+        g -= g @ mean
+        np.subtract(g, da, out=da)
+        da *= inv_stds[t]
+        dh = da @ W_hh_T  # (N, H) to h_{t-1}
+    das2 = das.reshape(T * N, H)
+    hs_prev = np.concatenate([h0[None], hs_tm[:-1]], axis=0)  # (T, N, H)
     return LNRNNGrads(
-        dxs=(das2 @ W_xh.T).reshape(N, T, D),
+        dxs=(das2 @ W_xh.T).reshape(T, N, D).swapaxes(0, 1),
         dh0=dh,
-        dW_xh=xs.reshape(N * T, D).T @ das2,
-        dW_hh=hs_prev.reshape(N * T, H).T @ das2,
+        dW_xh=time_major(xs).reshape(T * N, D).T @ das2,
+        dW_hh=hs_prev.reshape(T * N, H).T @ das2,
         db_h=das2.sum(axis=0),
         dgamma=(dzs * xhats).sum(axis=(0, 1)),
         dbeta=dzs.sum(axis=(0, 1)),
