@@ -167,8 +167,10 @@ def make_case(q: QuestionSpec, test, ns: dict, where: str) -> Case:
         try:
             with np.errstate(all="ignore"):
                 got = run_steps(ns, steps, dict(_copy(case.inputs)))
+            # arrays, numpy scalars and Python numbers alike (a variant returning
+            # np.float64 is a wrong answer like any other, with its hint)
             case.mistakes[key] = {n: np.array(got[n], subok=False) for n in q.compare
-                                  if isinstance(got.get(n), np.ndarray)}
+                                  if isinstance(got.get(n), (np.ndarray, np.generic, int, float))}
         except Exception:
             case.mistakes[key] = {}  # a variant that cannot run on these inputs gives no hint
     if q.gradcheck:
@@ -179,6 +181,10 @@ def make_case(q: QuestionSpec, test, ns: dict, where: str) -> Case:
                     for o, u in q.gradcheck["loss"].items()}
         shapes = {o: e.shape for o, e in case.ref_forward.items()}
         case.ref_losses = probe_losses(got["moved"], upstream, shapes)
+        if case.ref_losses is None:
+            raise FormatError(f"{label}: the forward {q.gradcheck['forward']['function']} "
+                              "returned something other than numbers or arrays of a fixed "
+                              "shape when an input moved; the gradient check needs them")
     return case
 
 

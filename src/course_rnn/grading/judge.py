@@ -409,6 +409,8 @@ def probe_losses(moved: dict, upstream: dict, shapes: dict):
         total = np.zeros(count)
         for o, per in moved.items():
             for j, out in enumerate(per[w]):
+                if isinstance(out, (np.generic, int, float)):
+                    out = np.asarray(out)  # a forward may return a number (a loss)
                 if not isinstance(out, np.ndarray) or out.shape != shapes[o]:
                     return None
                 if out.dtype.kind not in "biuf":
