@@ -3,6 +3,9 @@
 #
 #   make book      build both editions (Korean, English) into _build/html
 #   make test      lint + unit tests + strict nbval over every chapter of both editions
+#                  + the built pages in headless Chromium (installed with apt-get if
+#                  missing and run as root; otherwise those tests are skipped)
+#   make offline   build, then zip each edition for reading from disk (_build/offline)
 #   make execute   re-run every chapter notebook in place and store its outputs
 #   make bench     speed of course_rnn against torch on this CPU (writes docs/benchmarks.md)
 #
@@ -17,7 +20,7 @@ STAMP := $(VENV)/.course-rnn-installed
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300 \
               --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: env book test lint execute bench clean
+.PHONY: env book offline test lint execute bench clean
 
 env: $(STAMP)
 
@@ -26,6 +29,9 @@ $(STAMP): requirements.lock pyproject.toml tools/setup_env.py
 
 book: $(STAMP)
 	$(BIN)/python tools/book.py build
+
+offline: $(STAMP)
+	$(BIN)/python tools/book.py offline
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools

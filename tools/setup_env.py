@@ -13,12 +13,17 @@ machine that has only Python and git. Steps:
    bounds of ``pyproject.toml`` are resolved instead);
 5. install ``course_rnn`` itself in editable mode, and build Matplotlib's font cache;
 6. write a stamp file last, so that an interrupted install is resumed next time.
+
+The book's build also needs ``npm`` (it fetches MathJax, require.js and the widget
+manager from the npm registry, ``tools/sphinx_ext/web_assets.py``); a missing ``npm``
+is reported here. Chromium, for the browser tests, is installed by those tests.
 """
 
 from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import subprocess
 import sys
 import venv
@@ -66,6 +71,14 @@ def main() -> int:
     # Matplotlib builds its font cache on first import and says so on stderr; do it
     # now, so that no chapter's first run prints it into a stored output.
     run([str(py), "-c", "import matplotlib.font_manager"])
+
+    if shutil.which("npm") is None:
+        print(
+            "note: `npm` (Node.js) is not on this machine; `make book` and `make test` need it "
+            "to fetch the book's offline copies of MathJax, require.js and the widget manager "
+            "(Debian: apt-get install npm)",
+            flush=True,
+        )
 
     stamp = env_dir / ".course-rnn-installed"
     stamp.write_text("installed from requirements.lock and pyproject.toml\n")

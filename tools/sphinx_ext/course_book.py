@@ -99,8 +99,8 @@ def _add_templates_and_static(app, config):
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
-    """Drop repeated scripts: Sphinx 7.4 lists an inline script that an extension adds
-    after the builder started twice (sphinx-thebe's, sphinx-togglebutton's)."""
+    """Drop repeated scripts: Sphinx 7.4 lists twice an inline script that an extension
+    registers once the builder exists (sphinx-thebe's, sphinx-togglebutton's)."""
     seen, kept = set(), []
     for js in context.get("script_files", []):
         key = (str(js.filename or ""), tuple(sorted(getattr(js, "attributes", {}).items())))
@@ -133,15 +133,23 @@ def offline_problems(html: str, page: Path) -> list[str]:
     return problems
 
 
+def _copy_font_licence(app, exception):
+    """The licence of the font embedded in course-hangul.css, beside it."""
+    if exception is not None or app.builder.format != "html":
+        return
+    dest = Path(app.outdir) / "_static" / "fonts"
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(_korean_font().parent / "OFL.txt", dest / "OFL.txt")
+
+
 def _check_offline(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    dest = outdir / "_static" / "fonts"
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(_korean_font().parent / "OFL.txt", dest / "OFL.txt")
-    pages = [p for p in outdir.rglob("*.html") if not p.relative_to(outdir).parts[0][0] == "_"]
-    for page in sorted(pages):  # not _static/, which holds the theme's template files
+    # the pages, not _static/ (which holds template files of the theme)
+    for page in sorted(outdir.rglob("*.html")):
+        if page.relative_to(outdir).parts[0].startswith("_"):
+            continue
         for problem in offline_problems(page.read_text(encoding="utf-8"), page):
             logger.warning(
                 "%s %s (the book must work offline)",
@@ -154,6 +162,7 @@ def setup(app):
     app.connect("config-inited", _add_templates_and_static)
     app.connect("html-page-context", _page_context)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("build-finished", _copy_font_licence)
     app.connect("build-finished", _check_offline)
     app.add_css_file(hangul_font.CSS_NAME)
     app.add_css_file("course.css")
