@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
 import sys
 import tokenize
 from pathlib import Path
@@ -177,20 +176,6 @@ def test_merge_replaces_lists_and_merges_dicts():
 
 
 # -- the built HTML -----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """Both editions built with warnings as errors, as `make book` does."""
-    build_dir = tmp_path_factory.mktemp("book")
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "book.py"), "build", "--build-dir", str(build_dir)],
-        capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
-    assert proc.returncode == 0, (
-        f"the book does not build:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    )
-    return build_dir / "html"
 
 
 def pages(site: Path, lang: str) -> list[Path]:
