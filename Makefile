@@ -8,6 +8,8 @@
 #   make offline   build, then zip each edition for reading from disk (_build/offline)
 #   make execute   re-run every chapter notebook in place and store its outputs
 #   make bench     speed of course_rnn against torch on this CPU (writes docs/benchmarks.md)
+#   make forecast  the forecasting benchmark of chapters 7-8: every row, 3 seeds, numpy and
+#                  torch (writes docs/forecasting.md; about an hour on 2 cores; resumable)
 #
 # Elsewhere than the course's own machines, get a CPU build of torch with
 #   make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
@@ -20,7 +22,7 @@ STAMP := $(VENV)/.course-rnn-installed
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300 \
               --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: env book offline test lint execute bench clean
+.PHONY: env book offline test lint execute bench forecast clean
 
 env: $(STAMP)
 
@@ -45,6 +47,9 @@ execute: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m course_rnn.bench --out docs/benchmarks.md
+
+forecast: $(STAMP)
+	$(BIN)/python -m course_rnn.forecast --seeds 0 1 2 --out docs/forecasting.md
 
 clean:
 	rm -rf _build
