@@ -508,7 +508,6 @@ def plot_forecasts(results: dict, keys=None, lang: str = "en", series: int = 0):
     for ax in list(axes.flat)[len(keys):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
     return fig
 
 
