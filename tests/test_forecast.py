@@ -208,3 +208,13 @@ def test_benchmark_markdown(tmp_path):
     text = out.read_text()
     assert "| linear | 0.00417 | 0.0045 ± 0.0007 | 1.08 | 1.0 |" in text
     assert "seeds 0, 1" in text
+
+
+def test_benchmark_markdown_in_korean(tmp_path):
+    table = {("s2s_gru", "numpy"): [RowResult("s2s_gru", "numpy", 0, 0.0077, 3.0)]}
+    out = tmp_path / "f.ko.md"
+    forecast_bench.write_markdown(str(out), table, (0,), 60.0, 20, lang="ko", load=1.0)
+    text = out.read_text()
+    assert "| seq2seq: GRU | 0.0103 | 0.0077 ± 0.0000 | 0.75 | 3.0 |" in text
+    assert "20에폭" in text and "부하 평균 1.0" in text
+    assert forecast_bench.korean_path("docs/forecasting.md") == "docs/forecasting.ko.md"
