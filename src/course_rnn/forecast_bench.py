@@ -116,13 +116,18 @@ def run(seeds, backends=BACKENDS, rows=ROWS, workers: int = 2, epochs: int = 20,
     return out
 
 
-def _machine() -> list[str]:
+def _machine(lang: str = "en") -> list[str]:
     import torch
 
-    return [f"- machine: {platform.machine()}, {os.cpu_count()} cores, "
-            f"{platform.system()} {platform.release()}",
-            f"- python {platform.python_version()}, numpy {np.__version__}, torch "
-            f"{torch.__version__}; one thread per training, trainings run in parallel processes"]
+    cores = os.cpu_count()
+    system = f"{platform.system()} {platform.release()}"
+    versions = (f"python {platform.python_version()}, numpy {np.__version__}, torch "
+                f"{torch.__version__}")
+    if lang == "ko":
+        return [f"- 컴퓨터: {platform.machine()}, 코어 {cores}개, {system}",
+                f"- {versions}; 학습마다 스레드 하나, 여러 학습을 프로세스로 나란히 실행"]
+    return [f"- machine: {platform.machine()}, {cores} cores, {system}",
+            f"- {versions}; one thread per training, trainings run in parallel processes"]
 
 
 _TEXT = {
@@ -161,7 +166,7 @@ def write_markdown(path: str, table: dict, seeds, elapsed: float, epochs: int,
         "<!-- written by `python -m course_rnn.forecast`; do not edit by hand -->",
         text["intro"].format(epochs=epochs, seeds=", ".join(map(str, seeds))),
         "",
-        *_machine(),
+        *_machine(lang),
         text["when"].format(date=time.strftime("%Y-%m-%d"), minutes=elapsed / 60, load=load),
         "",
         head,
