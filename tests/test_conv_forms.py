@@ -14,17 +14,10 @@ from course_rnn.conv_forms import (
     im2col1d,
 )
 from course_rnn.gradcheck import numerical_gradient_array, rel_error
+from test_conv import CONV_CASES
 
-# (N, C_in, L, C_out, K, stride, padding, dilation)
-CASES = [
-    (2, 3, 10, 4, 3, 1, 0, 1),
-    (1, 1, 7, 1, 1, 1, 0, 1),
-    (1, 2, 9, 5, 3, 2, 1, 1),
-    (3, 4, 12, 2, 2, 3, (2, 1), 2),
-    (2, 3, 11, 4, 3, 1, "same", 2),
-    (2, 2, 9, 3, 3, 1, "causal", 2),
-    (1, 3, 13, 2, 4, 2, "valid", 1),
-]
+# chapter 3's cases of test_conv (stride, padding, dilation), and a strided kernel of 4
+CASES = [*CONV_CASES, (1, 3, 13, 2, 4, 2, "valid", 1)]
 
 
 def _data(seed, N, C_in, L, C_out, K):

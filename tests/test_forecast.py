@@ -218,3 +218,15 @@ def test_benchmark_markdown_in_korean(tmp_path):
     assert "| seq2seq: GRU | 0.0103 | 0.0077 ± 0.0000 | 0.75 | 3.0 |" in text
     assert "20에폭" in text and "부하 평균 1.0" in text
     assert forecast_bench.korean_path("docs/forecasting.md") == "docs/forecasting.ko.md"
+
+
+def test_iterative_forecast_with_torch_equals_numpy_from_the_same_weights():
+    from course_rnn.forecast_torch import iterative_forecast_torch
+
+    X = load_task("ahead", 0).X_valid[:50]
+    tm = torch_model("deep_rnn_dense", 0)
+    params = [{k: v.detach().numpy().copy() for k, v in m.state_dict().items()} for m in tm]
+    one_step = RowResult("deep_rnn_dense", "torch", 0, 0.0, params=params)
+    np.testing.assert_allclose(iterative_forecast_torch(one_step, X),
+                               iterative_forecast(build_model("deep_rnn_dense", 0), X),
+                               rtol=1e-4, atol=1e-5)

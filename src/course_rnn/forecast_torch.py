@@ -31,6 +31,7 @@ from course_rnn.forecast import (
     _example,
     _log_epoch,
     build_model,
+    iterative_forecast,
     load_task,
     score,
     targets,
@@ -183,14 +184,19 @@ def train_torch(key: str, seed: int = 42, epochs: int = 20, batch_size: int = 32
                      np.array(curve), params, _example(task, key, pred))
 
 
+class _Predictor:
+    """A torch model with the ``predict`` of ``forecast_models.Stack`` (batches of 500)."""
+
+    def __init__(self, model: nn.Module):
+        self.model = model
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return _predict(self.model, X)
+
+
 def iterative_forecast_torch(one_step: RowResult, X: np.ndarray, steps: int = 10) -> np.ndarray:
     """The iterative ten-step forecast with a trained torch ``deep_rnn_dense`` result."""
     model = torch_model("deep_rnn_dense", 0)
     for module, state in zip(model, one_step.params, strict=True):
         module.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
-    window, preds = X, []
-    for _ in range(steps):
-        y = _predict(model, window)
-        preds.append(y[:, 0])
-        window = np.concatenate([window[:, 1:], y[:, None, :]], axis=1)
-    return np.stack(preds, axis=1)
+    return iterative_forecast(_Predictor(model), X, steps)
