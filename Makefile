@@ -46,7 +46,7 @@ execute: $(STAMP)
 	$(BIN)/python tools/execute.py $(NOTEBOOKS)
 
 bench: $(STAMP)
-	$(BIN)/python -m course_rnn.bench --out docs/benchmarks.md
+	$(BIN)/python -m course_rnn.torch_ref.bench --out docs/benchmarks.md
 
 forecast: $(STAMP)
 	$(BIN)/python -m course_rnn.forecast --seeds 0 1 2 --out docs/forecasting.md

@@ -6,8 +6,8 @@ import copy
 
 import numpy as np
 
-from course_rnn.convert import rnn_params_from_torch, rnn_params_to_torch
 from course_rnn.gradcheck import numerical_gradient, rel_error
+from course_rnn.torch_ref.convert import rnn_params_from_torch, rnn_params_to_torch
 
 STEP_TOL = 1e-7  # CS231n's thresholds: one step ...
 SEQ_TOL = 1e-6  # ... and a whole sequence

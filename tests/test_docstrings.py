@@ -17,7 +17,8 @@ import pytest
 
 import course_rnn
 
-TOOLING = {"course_rnn.bench", "course_rnn.notebook", "course_rnn.plotting", "course_rnn._validate"}
+TOOLING = {"course_rnn.torch_ref.bench", "course_rnn.notebook", "course_rnn.figures.style",
+           "course_rnn._validate"}
 MODULES = sorted(
     m.name
     for m in pkgutil.iter_modules(course_rnn.__path__, "course_rnn.")

@@ -23,7 +23,7 @@ from course_rnn.conv import (
     maxpool1d_backward,
     maxpool1d_forward,
 )
-from course_rnn.data import truncated_bptt_batches
+from course_rnn.data.batches import truncated_bptt_batches
 from course_rnn.dropout import Dropout, dropout_backward, dropout_forward
 from course_rnn.gradcheck import (
     check_gradients,

@@ -372,3 +372,14 @@ class MSELoss:
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         return mse_backward(dout, self.cache)
+
+
+def one_hot(ids, V: int) -> np.ndarray:
+    r"""One-hot rows, :math:`\mathrm{out}[\dots, v] = [\mathrm{ids} = v]`: ids of any shape
+    (e.g. (N, T)) -> float array of shape ``ids.shape + (V,)``. torch:
+    ``F.one_hot(ids, V).double()``. Taught in chapter 2.
+    """
+    ids = np.asarray(ids)
+    if ids.size and (ids.min() < 0 or ids.max() >= V):
+        raise ValueError(f"ids must lie in [0, {V}), got [{ids.min()}, {ids.max()}]")
+    return np.eye(V)[ids]

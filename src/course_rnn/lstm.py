@@ -268,7 +268,7 @@ def lstm_step_backward(dh_next, dc_next, cache: LSTMStepCache) -> LSTMStepGrads:
 # ----------------------------------------------------------------------------- a sequence
 #
 # How the sequence functions store their arrays. The numbers are those of the row-vector
-# equations; the layout is chosen for speed (measured in ``course_rnn.bench``):
+# equations; the layout is chosen for speed (measured in ``course_rnn.torch_ref.bench``):
 #
 # - Column vectors inside the loop, chapter 1's column form with the stacked matrix: with
 #   W = [W_x; W_h; b] (D+H+1, 4H) and the stacked column z_t = [x_t; h_{t-1}; 1] (D+H+1, N)

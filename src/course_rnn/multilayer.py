@@ -23,7 +23,7 @@ Stack of L layers: the outputs of layer l are the inputs of layer l + 1,
 
 A stack is described by a list with one entry per layer: a parameter dict for a
 one-directional layer, or a pair ``(params_forward, params_backward)`` for a
-bidirectional one (what ``course_rnn.convert.rnn_params_from_torch`` returns for
+bidirectional one (what ``course_rnn.torch_ref.convert.rnn_params_from_torch`` returns for
 ``torch.nn.RNN/LSTM/GRU(..., num_layers=L, bidirectional=...)``). Torch's dropout
 between layers is not part of this module.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from course_rnn.plotting import setup_matplotlib
+from course_rnn.figures.style import setup_matplotlib
 
 LANGS = ("ko", "en")
 

@@ -79,8 +79,8 @@ def _page_context(app, pagename, templatename, context, doctree):
 
 
 def _korean_font():
-    """The file the figures use (checksum verified by ``course_rnn.plotting``)."""
-    from course_rnn.plotting import korean_font_file
+    """The file the figures use (checksum verified by ``course_rnn.figures.style``)."""
+    from course_rnn.figures.style import korean_font_file
 
     return korean_font_file()
 

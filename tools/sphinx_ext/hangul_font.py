@@ -1,6 +1,6 @@
 """The Korean web font of the book's pages: Noto Sans KR, reduced and embedded in CSS.
 
-The pages draw Hangul with the font of the figures (``course_rnn.plotting``'s Noto Sans
+The pages draw Hangul with the font of the figures (``course_rnn.figures.style``'s Noto Sans
 KR, SIL Open Font License 1.1), so that they read the same on machines without a Korean
 system font. The shipped file (4.6 MB, every CJK glyph) is reduced with fontTools to
 

@@ -108,7 +108,7 @@ PACKAGES = (
 )
 
 # Paths under _static that the pages load (set in _config.yml as mathjax_path and
-# nb_ipywidgets_js; tests/test_browser.py checks that the pages load them).
+# nb_ipywidgets_js; tests/browser/test_browser.py checks that the pages load them).
 MATHJAX_PATH = f"mathjax/{MATHJAX_COMPONENT}"
 REQUIRE_PATH = "requirejs/require.js"
 WIDGETS_PATH = "jupyter-widgets/embed-amd.js"

@@ -1,0 +1,121 @@
+r"""Training a row of the forecasting benchmark in numpy, and the rows computed without it.
+
+``train_numpy(key, seed)`` trains the row's model for 20 epochs with Adam on shuffled
+batches of 32, as the book did, and returns the validation MSE after the last epoch
+(``RowResult``). The torch twin is ``course_rnn.forecast.torch_twin``. Taught in chapter 7.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from course_rnn.data.series import AHEAD, load_task
+from course_rnn.forecast.models import Stack
+from course_rnn.forecast.rows import (
+    LEARNING_RATE,
+    ROWS,
+    RowResult,
+    build_model,
+    example_of,
+    score,
+    targets,
+    task_of,
+)
+from course_rnn.optim import Adam
+
+
+def iterative_forecast(model: Stack, X: np.ndarray, steps: int = AHEAD) -> np.ndarray:
+    r"""Forecast ``steps`` values with a one-step model, feeding each prediction back in.
+
+    .. math::
+
+        \hat x_{T+j} = f(x_{j}, \dots, x_{T}, \hat x_{T+1}, \dots, \hat x_{T+j-1})
+
+    The window keeps its length T (the model was trained on 50 steps). X (N, T, 1) ->
+    (N, steps). Taught in chapter 7.
+    """
+    window = X
+    preds = []
+    for _ in range(steps):
+        y = model.predict(window)  # (N, 1)
+        preds.append(y[:, 0])
+        window = np.concatenate([window[:, 1:], y[:, None, :]], axis=1)
+    return np.stack(preds, axis=1)
+
+
+def log_epoch(log, key, backend, epoch, epochs, train_loss, valid):
+    """Send one progress line to ``log`` every 5 epochs and after the last."""
+    if log is not None and (epoch % 5 == 0 or epoch == epochs):
+        log(f"{key:16s} [{backend}] epoch {epoch:2d}/{epochs}  train {train_loss:.4f}  "
+            f"valid {valid:.4f}")
+
+
+def train_numpy(key: str, seed: int = 42, epochs: int = 20, batch_size: int = 32,
+                log: Callable[[str], None] | None = print) -> RowResult:
+    r"""Train the numpy model of a row with Adam and return its result.
+
+    .. math::
+
+        \theta \leftarrow \mathrm{Adam}(\theta, \nabla_\theta L_{\text{batch}}), \qquad
+        \text{20 epochs of shuffled batches of 32}
+
+    The initial weights and the batch order come from ``seed`` and the row; the data from
+    ``seed``. Taught in chapter 7.
+    """
+    task = load_task(task_of(key), seed)
+    rng = np.random.default_rng([seed, ROWS.index(key), 7])
+    model = build_model(key, rng)
+    layers = model.trainable()
+    opts = [Adam(LEARNING_RATE.get(key, 0.001), eps=1e-7) for _ in layers]
+    Y_train, Y_valid = targets(key, task.Y_train), targets(key, task.Y_valid)
+    start, curve = time.perf_counter(), []
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(len(task.X_train))
+        total = 0.0
+        for i in range(0, len(order), batch_size):
+            idx = order[i : i + batch_size]
+            total += model.loss_and_grads(task.X_train[idx], Y_train[idx]) * len(idx)
+            for layer, opt in zip(layers, opts, strict=True):
+                opt.update(layer.params, layer.grads)
+        pred = model.predict(task.X_valid)
+        curve.append(score(key, pred, Y_valid))
+        log_epoch(log, key, "numpy", epoch, epochs, total / len(order), curve[-1])
+    return RowResult(key, "numpy", seed, curve[-1], time.perf_counter() - start,
+                     np.array(curve), [dict(layer.params) for layer in layers],
+                     example_of(task, key, pred))
+
+
+def model_from_params(key: str, params: list) -> Stack:
+    """Rebuild a row's numpy model and load trained parameters (``RowResult.params``)."""
+    model = build_model(key, 0)
+    layers = model.trainable()
+    if len(layers) != len(params):
+        raise ValueError(f"{key}: {len(params)} parameter dicts for {len(layers)} layers")
+    for layer, p in zip(layers, params, strict=True):
+        for name, value in p.items():
+            if layer.params[name].shape != value.shape:
+                raise ValueError(f"{key}: {name} has shape {value.shape}, the model's "
+                                 f"{layer.params[name].shape}")
+            layer.params[name] = np.array(value)
+    return model
+
+
+def naive_row(key: str, seed: int = 42) -> RowResult:
+    r"""The rows that need no training: repeat the last value of the input.
+
+    .. math::
+
+        \hat x_{T+k} = x_T
+
+    Taught in chapter 7.
+    """
+    if key not in ("naive", "ahead_naive"):
+        raise ValueError(f"naive_row computes 'naive' and 'ahead_naive', got {key!r}")
+    task = load_task(task_of(key), seed)
+    width = task.Y_valid.shape[1]
+    pred = np.repeat(task.X_valid[:, -1], width, axis=1)  # (N, 1) or (N, 10)
+    return RowResult(key, "numpy", seed, score(key, pred, task.Y_valid),
+                     example=example_of(task, key, pred))

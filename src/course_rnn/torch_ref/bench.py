@@ -1,0 +1,342 @@
+"""How fast is course_rnn against torch on this CPU? ``python -m course_rnn.torch_ref.bench``.
+
+For each case (RNN, LSTM, GRU at three sizes, Conv1D at one; float32 and float64) the
+forward plus backward pass of course_rnn and of torch are timed side by side in one run,
+interleaved (A B A B ...) after a warm-up, and the median of the rounds is kept. Printed
+for each case:
+
+- ``ratio``: course_rnn's time divided by torch's (below 1: course_rnn is faster);
+- ``matmul %``: the share of the machine's matrix-multiply throughput that course_rnn
+  reaches, i.e. the time of the plain ``np.matmul`` calls of the same sizes as the case's
+  matrix products (measured in the same run) divided by course_rnn's time.
+
+The thread count and the BLAS library are printed first; ``--threads 1 2`` runs the
+whole table at each thread count. Both libraries keep their worker threads spinning after
+a call (numpy's OpenBLAS, torch's OpenMP), which slowed the *other* library's next call
+by up to 10x when both shared a process with 2 threads (measured here). The benchmark
+therefore sets ``OPENBLAS_THREAD_TIMEOUT=4`` and ``OMP_WAIT_POLICY=PASSIVE`` before either
+library loads (it restarts itself to do so), and prints them.
+
+Taught nowhere: it measures the package that every chapter uses. The committed table is
+``docs/benchmarks.md`` (``python -m course_rnn.torch_ref.bench --out docs/benchmarks.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+QUIET_THREADS = {"OPENBLAS_THREAD_TIMEOUT": "4", "OMP_WAIT_POLICY": "PASSIVE"}
+
+if __name__ == "__main__" and any(k not in os.environ for k in QUIET_THREADS):
+    # must be set before numpy and torch load their thread pools: restart with them
+    for key, value in QUIET_THREADS.items():
+        os.environ.setdefault(key, value)
+    os.execv(sys.executable, [sys.executable, "-m", "course_rnn.torch_ref.bench", *sys.argv[1:]])
+
+import numpy as np  # noqa: E402  (after the restart above; a no-op if already loaded)
+
+RECURRENT_SHAPES = [(32, 50, 64, 128), (64, 100, 128, 256), (32, 50, 1, 20)]
+CONV_SHAPE = (32, 64, 200, 64, 5)  # N, C_in, L, C_out, K
+GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+
+
+@dataclass
+class Case:
+    """One benchmark case: a name, its sizes, and three callables to time."""
+
+    model: str
+    shape: tuple[int, ...]
+    dtype: str
+    ours: Callable[[], object]
+    torch: Callable[[], object]
+    matmuls: list[tuple[int, int, int]]  # (m, k, n): an (m, k) @ (k, n) product
+
+    @property
+    def flops(self) -> float:
+        return float(sum(2 * m * k * n for m, k, n in self.matmuls))
+
+
+def recurrent_matmuls(model: str, N: int, T: int, D: int, H: int) -> list[tuple[int, int, int]]:
+    """The matrix products of a forward + backward pass of a recurrent layer.
+
+    Forward: the input projection of all steps at once, then one ``h W_h`` per step.
+    Backward: one ``dA W_h^T`` per step, then ``dW_h``, ``dW_x`` and ``dxs`` as single
+    products over all steps.
+    """
+    G = GATES[model] * H
+    per_step = [(N, H, G)] * T + [(N, G, H)] * T
+    return [(N * T, D, G), *per_step, (H, N * T, G), (D, N * T, G), (N * T, G, D)]
+
+
+def conv_matmuls(N, C_in, L, C_out, K) -> list[tuple[int, int, int]]:
+    """im2col products of Conv1D (stride 1, no padding): forward, dW, dx."""
+    L_out = L - K + 1
+    return [
+        (N * L_out, C_in * K, C_out),
+        (C_out, N * L_out, C_in * K),
+        (N * L_out, C_out, C_in * K),
+    ]
+
+
+def make_recurrent_case(model: str, shape, dtype: str, rng: np.random.Generator) -> Case:
+    import torch
+
+    from course_rnn import gru, lstm, rnn
+
+    N, T, D, H = shape
+    np_dtype = np.dtype(dtype)
+    t_dtype = getattr(torch, dtype)
+    xs = rng.standard_normal((N, T, D)).astype(np_dtype)
+    dhs = rng.standard_normal((N, T, H)).astype(np_dtype)
+    h0 = np.zeros((N, H), np_dtype)
+
+    if model == "RNN":
+        p = rnn.init_rnn_params(D, H, rng, np_dtype)
+
+        def ours():
+            _, _, cache = rnn.rnn_forward(xs, h0, p["W_xh"], p["W_hh"], p["b_h"])
+            return rnn.rnn_backward(dhs, cache)
+
+        module = torch.nn.RNN(D, H, batch_first=True)
+    elif model == "LSTM":
+        p = lstm.init_lstm_params(D, H, rng, np_dtype)
+
+        def ours():
+            _, _, cache = lstm.lstm_forward(xs, h0, h0, p["W_x"], p["W_h"], p["b"])
+            return lstm.lstm_backward(dhs, cache)
+
+        module = torch.nn.LSTM(D, H, batch_first=True)
+    else:
+        p = gru.init_gru_params(D, H, rng, np_dtype)
+
+        def ours():
+            _, _, cache = gru.gru_forward(xs, h0, p["W_x"], p["W_h"], p["b_x"], p["b_h"])
+            return gru.gru_backward(dhs, cache)
+
+        module = torch.nn.GRU(D, H, batch_first=True)
+
+    module = module.to(t_dtype)
+    x_t = torch.from_numpy(xs).requires_grad_(True)
+    dhs_t = torch.from_numpy(dhs)
+
+    def torch_run():
+        module.zero_grad(set_to_none=True)
+        x_t.grad = None
+        out, _ = module(x_t)
+        out.backward(dhs_t)
+
+    return Case(model, shape, dtype, ours, torch_run, recurrent_matmuls(model, *shape))
+
+
+def make_conv_case(dtype: str, rng: np.random.Generator) -> Case:
+    import torch
+
+    from course_rnn import conv
+
+    N, C_in, L, C_out, K = CONV_SHAPE
+    np_dtype = np.dtype(dtype)
+    x = rng.standard_normal((N, C_in, L)).astype(np_dtype)
+    p = conv.init_conv1d_params(C_in, C_out, K, rng, np_dtype)
+    dy = rng.standard_normal((N, C_out, L - K + 1)).astype(np_dtype)
+
+    def ours():
+        _, cache = conv.conv1d_forward(x, p["W"], p["b"])
+        return conv.conv1d_backward(dy, cache)
+
+    module = torch.nn.Conv1d(C_in, C_out, K).to(getattr(torch, dtype))
+    x_t = torch.from_numpy(x).requires_grad_(True)
+    dy_t = torch.from_numpy(dy)
+
+    def torch_run():
+        module.zero_grad(set_to_none=True)
+        x_t.grad = None
+        module(x_t).backward(dy_t)
+
+    return Case("Conv1D", CONV_SHAPE, dtype, ours, torch_run, conv_matmuls(*CONV_SHAPE))
+
+
+def matmul_runner(matmuls, dtype: str, rng: np.random.Generator) -> Callable[[], None]:
+    """A callable that performs the plain ``np.matmul`` calls of the given sizes."""
+    operands = {}
+    for m, k, n in set(matmuls):
+        a = rng.standard_normal((m, k)).astype(dtype)
+        b = rng.standard_normal((k, n)).astype(dtype)
+        operands[(m, k, n)] = (a, b, np.empty((m, n), dtype))
+
+    def run():
+        for size in matmuls:
+            a, b, out = operands[size]
+            np.matmul(a, b, out=out)
+
+    return run
+
+
+def median_times(fns: list[Callable[[], object]], rounds: int, min_time: float) -> list[float]:
+    """Median seconds per call of each function, interleaved A B C A B C ...
+
+    Each round calls every function enough times to last about ``min_time``.
+    """
+    for fn in fns:  # warm-up (and a first estimate of each function's time)
+        fn()
+    reps = []
+    for fn in fns:
+        start = time.perf_counter()
+        fn()
+        reps.append(max(1, int(min_time / max(time.perf_counter() - start, 1e-6))))
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            for _ in range(reps[i]):
+                fn()
+            samples[i].append((time.perf_counter() - start) / reps[i])
+    return [statistics.median(s) for s in samples]
+
+
+def machine_info() -> list[str]:
+    import torch
+    from threadpoolctl import threadpool_info
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    blas = [
+        f"{i['internal_api']} {i.get('version') or ''} ({i.get('architecture') or '?'})"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    ]
+    return [
+        f"CPU: {cpu}, {os.cpu_count()} logical cores",
+        f"Python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}",
+        f"numpy's BLAS: {', '.join(blas) or 'unknown'}",
+        ", ".join(f"{k}={os.environ.get(k)}" for k in QUIET_THREADS),
+    ]
+
+
+def run(threads: int, rounds: int, min_time: float, seed: int = 0,
+        models=("RNN", "LSTM", "GRU", "Conv1D"), dtypes=("float32", "float64")) -> list[dict]:
+    """Time every case (or the subset of ``models`` and ``dtypes``) with ``threads`` threads."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    rng = np.random.default_rng(seed)
+    rows = []
+    with threadpool_limits(limits=threads, user_api="blas"):
+        for dtype in dtypes:
+            cases = [
+                make_recurrent_case(m, s, dtype, rng)
+                for m in GATES
+                if m in models
+                for s in RECURRENT_SHAPES
+            ]
+            if "Conv1D" in models:
+                cases.append(make_conv_case(dtype, rng))
+            for case in cases:
+                mm = matmul_runner(case.matmuls, dtype, rng)
+                t_ours, t_torch, t_mm = median_times([case.ours, case.torch, mm], rounds, min_time)
+                rows.append(
+                    {
+                        "threads": threads,
+                        "model": case.model,
+                        "shape": case.shape,
+                        "dtype": dtype,
+                        "ours_ms": 1e3 * t_ours,
+                        "torch_ms": 1e3 * t_torch,
+                        "ratio": t_ours / t_torch,
+                        "gflops": case.flops / t_ours / 1e9,
+                        "matmul_share": t_mm / t_ours,
+                    }
+                )
+                print(format_row(rows[-1]), flush=True)
+    return rows
+
+
+HEADER = (
+    "| threads | model | shape | dtype | course_rnn ms | torch ms | ratio | GFLOP/s | matmul % |\n"
+    "|---:|---|---|---|---:|---:|---:|---:|---:|"
+)
+
+
+def format_row(r: dict) -> str:
+    shape = "(" + ", ".join(str(s) for s in r["shape"]) + ")"
+    return (
+        f"| {r['threads']} | {r['model']} | {shape} | {r['dtype']} | {r['ours_ms']:.2f} | "
+        f"{r['torch_ms']:.2f} | {r['ratio']:.2f} | {r['gflops']:.1f} | "
+        f"{100 * r['matmul_share']:.0f} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="course_rnn against torch, forward + backward")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--min-time", type=float, default=0.02, help="seconds per timed call")
+    parser.add_argument("--out", help="also write the table as Markdown to this file")
+    parser.add_argument("--models", nargs="+", default=[*GATES, "Conv1D"],
+                        choices=[*GATES, "Conv1D"], help="a subset of the models (default: all)")
+    parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"],
+                        choices=["float32", "float64"], help="a subset of the dtypes")
+    args = parser.parse_args(argv)
+
+    info = machine_info()
+    print("\n".join(info))
+    print(
+        "shapes: (N, T, D, H) for recurrent layers, (N, C_in, L, C_out, K) for Conv1D; "
+        "ratio = course_rnn time / torch time (lower is better)"
+    )
+    print(HEADER, flush=True)
+    start = time.perf_counter()
+    rows = [
+        row
+        for t in args.threads
+        for row in run(t, args.rounds, args.min_time, models=args.models, dtypes=args.dtypes)
+    ]
+    elapsed = time.perf_counter() - start
+    print(f"benchmark time: {elapsed:.0f} s")
+    if args.out:
+        write_markdown(args.out, info, rows, elapsed)
+        print(f"written to {args.out}")
+    return 0
+
+
+def write_markdown(path: str, info: list[str], rows: list[dict], elapsed: float) -> None:
+    worst = {}
+    for r in rows:
+        worst[r["threads"]] = max(worst.get(r["threads"], 0.0), r["ratio"])
+    lines = [
+        "# Benchmark: course_rnn against torch on the CPU",
+        "",
+        "Forward + backward pass, median of interleaved rounds, produced by "
+        "`python -m course_rnn.torch_ref.bench --out docs/benchmarks.md` (`make bench`). "
+        "`ratio` is course_rnn's time over torch's (at most 1.0 is the goal); `matmul %` is the "
+        "share of this machine's `np.matmul` throughput that course_rnn reaches on the case's "
+        "matrix products.",
+        "",
+        *[f"- {line}" for line in info],
+        f"- whole run: {elapsed:.0f} s",
+        *[f"- largest ratio with {t} thread(s): {w:.2f}" for t, w in sorted(worst.items())],
+        "",
+        HEADER,
+        *[format_row(r) for r in rows],
+        "",
+    ]
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
