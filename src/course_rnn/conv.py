@@ -54,12 +54,14 @@ from course_rnn._validate import as_array, check_dim
 def conv_padding(padding, K: int, dilation: int = 1, stride: int = 1) -> tuple[int, int]:
     r"""Left and right padding of a 1-D convolution.
 
-    ``padding`` is an int ``p`` (``(p, p)``), a pair ``(left, right)``, ``"valid"``
-    (none), ``"same"`` (output length L; needs stride 1; the odd step goes right, as in
-    torch) or ``"causal"``: :math:`(d(K-1), 0)`, so that :math:`y_t` sees only
-    :math:`x_{\le t}` (Keras's ``padding="causal"``; in torch, ``F.pad(x, (d*(K-1), 0))``).
+    ``padding`` is an int ``p`` (``(p, p)``) or a 1-tuple ``(p,)`` as torch writes it, a
+    pair ``(left, right)``, ``"valid"`` (none), ``"same"`` (output length L; needs stride
+    1; the odd step goes right, as in torch) or ``"causal"``: :math:`(d(K-1), 0)`, so that
+    :math:`y_t` sees only :math:`x_{\le t}` (Keras's ``padding="causal"``; in torch,
+    ``F.pad(x, (d*(K-1), 0))``). ``stride`` and ``dilation`` may be 1-tuples too.
     Taught in chapter 8.
     """
+    stride, dilation = _check_int("stride", stride), _check_int("dilation", dilation)
     total = dilation * (K - 1)
     if isinstance(padding, str):
         if padding == "valid":
@@ -70,10 +72,19 @@ def conv_padding(padding, K: int, dilation: int = 1, stride: int = 1) -> tuple[i
             if stride != 1:
                 raise ValueError(f"padding='same' needs stride=1, got stride={stride}")
             return total // 2, total - total // 2
-        raise ValueError(f"padding must be an int, a pair, 'valid', 'same' or 'causal'; "
+        raise ValueError(f"padding must be an int, a 1-tuple, a pair, 'valid', 'same' or 'causal'; "
                          f"got {padding!r}")
-    left, right = (padding, padding) if np.ndim(padding) == 0 else tuple(padding)
-    if int(left) != left or int(right) != right or left < 0 or right < 0:
+    if np.ndim(padding) == 0:
+        left = right = padding
+    elif len(padding) == 1:  # torch's padding=(p,)
+        left = right = padding[0]
+    elif len(padding) == 2:
+        left, right = padding
+    else:
+        raise ValueError(f"padding must be an int p, a 1-tuple (p,) as torch writes it, a pair "
+                         f"(left, right), 'valid', 'same' or 'causal'; got {padding!r} "
+                         f"({len(padding)} entries)")
+    if not (_is_int(left, 0) and _is_int(right, 0)):
         raise ValueError(f"padding must be non-negative integers, got {padding!r}")
     return int(left), int(right)
 
@@ -123,10 +134,34 @@ def _sizes(N: int, L_padded: int, L_out: int, stride: int) -> tuple[int, int, in
     return L_row, R, (N - 1) * R + L_out
 
 
+def _is_int(value, low: int) -> bool:
+    """Whether ``value`` is a whole number >= ``low`` (an int, or a float such as 2.0)."""
+    try:
+        return bool(np.ndim(value) == 0 and int(value) == value and value >= low)
+    except (TypeError, ValueError):
+        return False
+
+
 def _check_int(name: str, value, low: int = 1) -> int:
-    if int(value) != value or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
+    """``value`` as an int >= ``low``; a 1-tuple ``(v,)`` counts as ``v``, as in torch."""
+    one = value
+    if isinstance(value, (tuple, list, np.ndarray)) and np.ndim(value) == 1 and len(value) == 1:
+        one = value[0]  # torch spells stride=(2,), padding=(1,), dilation=(1,)
+    if not _is_int(one, low):
+        raise ValueError(f"{name} must be an integer >= {low} or a 1-tuple of one (torch's "
+                         f"{name}=({low},)), got {value!r}")
+    return int(one)
+
+
+def _check_channels_first(x: np.ndarray, C_in: int) -> None:
+    """Raise if axis 1 of ``x`` (N, C_in, L) is not ``C_in``; say so if x looks (N, L, C_in)."""
+    if x.shape[1] == C_in:
+        return
+    hint = ""
+    if x.shape[2] == C_in:
+        hint = (f"; x looks channels-last (N, L, C_in) = {x.shape}, but the convolution "
+                "takes channels first (N, C_in, L), like torch: pass x.transpose(0, 2, 1)")
+    raise ValueError(f"x has shape {x.shape} but W expects C_in={C_in} on axis 1{hint}")
 
 
 class Conv1DCache(NamedTuple):
@@ -161,7 +196,8 @@ def conv1d_forward(x, W, b=None, stride: int = 1, padding=0, dilation: int = 1,
     W : ndarray, shape (C_out, C_in, K)
     b : ndarray, shape (C_out,), or None
     stride, dilation : int >= 1
-    padding : int, (left, right), "valid", "same" or "causal"
+        Or a 1-tuple ``(s,)``, as torch writes them.
+    padding : int, (p,), (left, right), "valid", "same" or "causal"
         See ``conv_padding``; zeros are added.
     workspace : Workspace or None
         Where the temporaries live (the input laid out end to end, the per-tap product,
@@ -181,7 +217,7 @@ def conv1d_forward(x, W, b=None, stride: int = 1, padding=0, dilation: int = 1,
     x = as_array("x", x, 3)
     W = as_array("W", W, 3)
     C_out, C_in, K = W.shape
-    check_dim("x", x, 1, C_in, "W", "C_in")
+    _check_channels_first(x, C_in)
     if b is not None:
         b = as_array("b", b, 1)
         check_dim("b", b, 0, C_out, "W", "C_out")
@@ -291,6 +327,8 @@ class Conv1D:
         if b is not None:
             self.params["b"] = as_array("b", b, 1)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        stride, dilation = _check_int("stride", stride), _check_int("dilation", dilation)
+        conv_padding(padding, self.params["W"].shape[2], dilation, stride)  # fail here, not later
         self.stride, self.padding, self.dilation = stride, padding, dilation
         self.workspace = Workspace()  # buffers reused from call to call
         self.cache: Conv1DCache | None = None
@@ -318,6 +356,16 @@ class MaxPool1DCache(NamedTuple):
     padding: int
 
 
+def _pool_args(kernel_size, stride, padding) -> tuple[int, int, int]:
+    """``(K, stride, padding)`` as ints after checking them (1-tuples allowed, as in torch)."""
+    K = _check_int("kernel_size", kernel_size)
+    stride = K if stride is None else _check_int("stride", stride)
+    padding = _check_int("padding", padding, low=0)
+    if padding > K // 2:
+        raise ValueError(f"padding={padding} must be at most kernel_size // 2 = {K // 2}")
+    return K, stride, padding
+
+
 def maxpool1d_forward(x, kernel_size: int, stride: int | None = None, padding: int = 0):
     r"""Max pooling over time, channel by channel.
 
@@ -335,6 +383,7 @@ def maxpool1d_forward(x, kernel_size: int, stride: int | None = None, padding: i
         s; None means ``kernel_size`` (non-overlapping windows), as in torch.
     padding : int
         p steps of :math:`-\infty` on each side, at most ``kernel_size // 2`` (torch's rule).
+        All three may also be 1-tuples, ``(2,)``, as torch accepts them.
 
     Returns
     -------
@@ -345,11 +394,7 @@ def maxpool1d_forward(x, kernel_size: int, stride: int | None = None, padding: i
     (``ceil_mode=False``, ``dilation=1``). Taught in chapter 8.
     """
     x = as_array("x", x, 3)
-    K = _check_int("kernel_size", kernel_size)
-    stride = K if stride is None else _check_int("stride", stride)
-    padding = _check_int("padding", padding, low=0)
-    if padding > K // 2:
-        raise ValueError(f"padding={padding} must be at most kernel_size // 2 = {K // 2}")
+    K, stride, padding = _pool_args(kernel_size, stride, padding)
     N, C, L = x.shape
     if L + 2 * padding < K:
         raise ValueError(f"x has shape {x.shape}: length L={L} plus padding {padding} on "
@@ -395,6 +440,7 @@ class MaxPool1D:
     """
 
     def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0):
+        _pool_args(kernel_size, stride, padding)  # fail here, not at the first forward
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}

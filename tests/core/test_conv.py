@@ -231,3 +231,82 @@ def test_conv1d_layer_reuses_buffers_safely_across_shapes():
         np.testing.assert_array_equal(y, y_ref)
         np.testing.assert_array_equal(dx, g.dx)
         np.testing.assert_array_equal(layer.grads["W"], g.dW)
+
+
+def test_channels_last_input_gets_told_to_transpose():
+    rng = np.random.default_rng(10)
+    x, W, b = _data(rng, 2, 3, 7, 4, 3)
+    x_last = x.transpose(0, 2, 1)  # (N, L, C_in) = (2, 7, 3), as a (N, T, D) sequence batch
+    with pytest.raises(ValueError, match=r"x has shape \(2, 7, 3\) but W expects C_in=3 on "
+                                         r"axis 1; x looks channels-last \(N, L, C_in\).*"
+                                         r"x\.transpose\(0, 2, 1\)"):
+        conv1d_forward(x_last, W, b)
+    with pytest.raises(ValueError, match="channels-last"):
+        Conv1D(W, b).forward(x_last)
+    with pytest.raises(ValueError, match=r"C_in=3 on axis 1$"):  # no hint: neither axis fits
+        conv1d_forward(rng.standard_normal((2, 5, 6)), W, b)
+    y, _ = conv1d_forward(x_last.transpose(0, 2, 1), W, b)  # the advice works
+    np.testing.assert_array_equal(y, conv1d_forward(x, W, b)[0])
+
+
+def test_torch_style_one_tuples_are_accepted():
+    rng = np.random.default_rng(11)
+    x, W, b = _data(rng, 2, 3, 12, 4, 3)
+    y, _ = conv1d_forward(x, W, b, stride=(2,), padding=(1,), dilation=(2,))
+    np.testing.assert_array_equal(y, conv1d_forward(x, W, b, 2, 1, 2)[0])
+    m = torch.nn.Conv1d(3, 4, 3, stride=(2,), padding=(1,), dilation=(2,)).double()
+    with torch.no_grad():
+        m.weight.copy_(torch.tensor(W))
+        m.bias.copy_(torch.tensor(b))
+        np.testing.assert_allclose(y, m(torch.tensor(x)).numpy(), rtol=1e-6)
+    layer = Conv1D(W, b, stride=(2,), padding=(1,), dilation=(2,))
+    np.testing.assert_array_equal(layer.forward(x), y)
+    assert (layer.stride, layer.dilation) == (2, 2)
+    assert conv_padding((1,), 3) == (1, 1)
+    assert conv_padding("same", 3, dilation=(2,), stride=(1,)) == (2, 2)
+
+    yp, _ = maxpool1d_forward(x, (3,), (2,), (1,))
+    np.testing.assert_array_equal(yp, maxpool1d_forward(x, 3, 2, 1)[0])
+    np.testing.assert_array_equal(MaxPool1D((3,), stride=(2,), padding=(1,)).forward(x), yp)
+    np.testing.assert_array_equal(
+        yp, torch.nn.MaxPool1d((3,), (2,), (1,))(torch.tensor(x)).numpy())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"stride": (2, 2)}, r"stride must be an integer >= 1 or a 1-tuple .*got \(2, 2\)"),
+        ({"stride": ()}, r"stride must be an integer >= 1 or a 1-tuple .*got \(\)"),
+        ({"dilation": (1, 1)}, r"dilation must be an integer >= 1 or a 1-tuple .*got \(1, 1\)"),
+        ({"dilation": (0,)}, r"dilation must be an integer >= 1 .*got \(0,\)"),
+        ({"stride": "2"}, r"stride must be an integer >= 1 .*got '2'"),
+        ({"padding": (1, 2, 3)}, r"padding must be an int p, a 1-tuple \(p,\) as torch writes "
+                                 r"it, a pair \(left, right\).*\(1, 2, 3\) \(3 entries\)"),
+        ({"padding": ("same",)}, r"padding must be non-negative integers, got \('same',\)"),
+        ({"padding": (-1,)}, r"padding must be non-negative integers, got \(-1,\)"),
+    ],
+)
+def test_conv1d_refuses_other_tuples_clearly(kwargs, match):
+    rng = np.random.default_rng(12)
+    x, W, b = _data(rng, 2, 3, 12, 4, 3)
+    with pytest.raises(ValueError, match=match):
+        conv1d_forward(x, W, b, **kwargs)
+    with pytest.raises(ValueError, match=match):  # the layer refuses when it is built
+        Conv1D(W, b, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (((3, 3),), r"kernel_size must be an integer >= 1 or a 1-tuple .*got \(3, 3\)"),
+        ((3, (1, 2)), r"stride must be an integer >= 1 or a 1-tuple .*got \(1, 2\)"),
+        ((3, None, (1, 1)), r"padding must be an integer >= 0 or a 1-tuple .*got \(1, 1\)"),
+        ((3, None, (2,)), r"padding=2 must be at most kernel_size // 2 = 1"),
+    ],
+)
+def test_maxpool1d_refuses_other_tuples_clearly(args, match):
+    x = np.zeros((2, 3, 8))
+    with pytest.raises(ValueError, match=match):
+        maxpool1d_forward(x, *args)
+    with pytest.raises(ValueError, match=match):  # the layer refuses when it is built
+        MaxPool1D(*args)
