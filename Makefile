@@ -4,7 +4,8 @@
 #   make book      build both editions (Korean, English) into _build/html
 #   make test      lint + unit tests + strict nbval over every chapter of both editions
 #                  + the built pages in headless Chromium (installed with apt-get if
-#                  missing and run as root; otherwise those tests are skipped)
+#                  missing and run as root; otherwise those tests are skipped), on every
+#                  core (TEST_JOBS=0: in one process)
 #   make offline   build, then zip each edition for reading from disk (_build/offline)
 #   make execute   re-run every chapter notebook in place and store its outputs
 #   make bench     speed of course_rnn against torch on this CPU (writes docs/benchmarks.md)
@@ -21,6 +22,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.course-rnn-installed
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300 \
               --nbval-sanitize-with tests/nbval_sanitize.cfg
+# pytest-xdist: one worker per core (TEST_JOBS=0 runs in one process); each test file, and
+# each notebook with all its cells, stays on one worker (tests/conftest.py: the book's
+# build and the browser tests share a worker, the longest chapters are handed out first)
+TEST_JOBS ?= auto
+XDIST_OPTS := -n $(TEST_JOBS) --dist loadfile
 
 .PHONY: env book offline test lint execute bench forecast clean
 
@@ -40,7 +46,7 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests tools
-	$(BIN)/python -m pytest tests chapters $(NBVAL_OPTS)
+	$(BIN)/python -m pytest tests chapters $(NBVAL_OPTS) $(XDIST_OPTS)
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute.py $(NOTEBOOKS)

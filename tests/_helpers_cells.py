@@ -6,8 +6,9 @@ import copy
 
 import numpy as np
 
+from course_rnn.cells import get_cell
 from course_rnn.gradcheck import numerical_gradient, rel_error
-from course_rnn.torch_ref.convert import rnn_params_from_torch, rnn_params_to_torch
+from course_rnn.torch_ref.convert import cell_name, rnn_params_from_torch, rnn_params_to_torch
 
 STEP_TOL = 1e-7  # CS231n's thresholds: one step ...
 SEQ_TOL = 1e-6  # ... and a whole sequence
@@ -44,12 +45,13 @@ def assert_grads_close(analytic, inputs: dict, numeric: dict, tol: float):
 def torch_grads(module) -> list:
     """Parameter gradients of a torch RNN/LSTM/GRU, in course_rnn's layout.
 
-    Reuses ``rnn_params_from_torch`` on a copy whose parameters hold the gradients. The
-    RNN and LSTM sum their two biases, whose gradients are equal: the copy keeps only
-    ``bias_ih``'s gradient (``bias_hh``'s is zeroed) so that the sum is the gradient of b.
+    Reuses ``rnn_params_from_torch`` on a copy whose parameters hold the gradients. A
+    cell with one bias (role ``"bias"``: RNN, LSTM) sums torch's two, whose gradients are
+    equal: the copy keeps only ``bias_ih``'s gradient (``bias_hh``'s is zeroed) so that
+    the sum is the gradient of b.
     """
     g = copy.deepcopy(module)
-    keep_both = type(module).__name__.startswith("GRU")
+    keep_both = "bias" not in get_cell(cell_name(module)).roles.values()
     import torch
 
     with torch.no_grad():
@@ -66,10 +68,10 @@ def torch_module(kind: str, layers_params, D: int, H: int, num_layers=1, bidirec
     """A float64 torch.nn.RNN/LSTM/GRU (``kind`` a cell name) holding the given params."""
     import torch
 
-    cls = {"rnn": torch.nn.RNN, "rnn_relu": torch.nn.RNN, "lstm": torch.nn.LSTM,
-           "gru": torch.nn.GRU}[kind]
-    extra = {"nonlinearity": "relu"} if kind == "rnn_relu" else {}
-    m = cls(D, H, num_layers=num_layers, batch_first=True, bidirectional=bidirectional, **extra)
+    spec = get_cell(kind)
+    cls = getattr(torch.nn, spec.torch_class)
+    m = cls(D, H, num_layers=num_layers, batch_first=True, bidirectional=bidirectional,
+            **spec.torch_kwargs)
     return rnn_params_to_torch(layers_params, m.double())
 
 

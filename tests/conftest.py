@@ -1,7 +1,9 @@
-"""Fixtures shared by the tests of the book's pipeline."""
+"""Fixtures shared by the tests of the book's pipeline, and the scheduling of ``make test``
+on several cores (pytest-xdist, ``-n auto --dist loadfile``)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,58 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # One BLAS / OpenMP thread per worker (set before numpy and torch load): the workers
+    # already fill the cores, and a second thread spinning beside another busy process
+    # made small products hundreds of times slower (see course_rnn.notebook.setup).
+    for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
+
+
+# Test files that share the built book (the session fixture ``site`` below): xdist runs
+# them on one worker, so that the book is built once per run, not once per worker.
+SHARES_THE_BOOK = ("tests/book/test_book.py", "tests/browser/test_browser.py")
+
+
+def _heaviest_first(scope: str, tests: dict) -> tuple:
+    """Order of the units of work: the chapter notebooks, later (longer) chapters first, then
+    the book's build and pages, then the other files by their number of tests. A long unit
+    handed out last would leave the other cores idle at the end of the run."""
+    name = Path(scope).name
+    if name.endswith(".ipynb"):
+        return (0, -int(name[:2]) if name[:2].isdigit() else 0, scope)
+    return (1 if scope == SHARES_THE_BOOK[0] else 2, -len(tests), scope)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with the files of :data:`SHARES_THE_BOOK` as one unit of work,
+    and the units handed out heaviest first (:func:`_heaviest_first`).
+
+    Every other file is a unit of its own: the cells of a chapter notebook (nbval) run in
+    order in one kernel, and a module's fixtures are set up once.
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class CourseScheduling(LoadFileScheduling):
+        ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return SHARES_THE_BOOK[0] if scope in SHARES_THE_BOOK else scope
+
+        def _assign_work_unit(self, node) -> None:
+            if not self.ordered:  # the queue is complete before the first unit leaves
+                units = sorted(self.workqueue.items(), key=lambda u: _heaviest_first(*u))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+                self.ordered = True
+            super()._assign_work_unit(node)
+
+    return CourseScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

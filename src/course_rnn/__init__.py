@@ -4,17 +4,23 @@ Every chapter of the book imports this package instead of pasting code. Conventi
 (fixed once for the whole course):
 
 - batch first: a sequence batch is ``xs`` of shape (N, T, D), hidden states ``hs`` (N, T, H);
-- row vectors as in the source documents: ``h_t = tanh(x_t W_xh + h_prev W_hh + b_h)``
+- row vectors: ``h_t = tanh(x_t W_xh + h_prev W_hh + b_h)``
   with ``W_xh`` (D, H), ``W_hh`` (H, H), ``b_h`` (H,);
 - LSTM gates fused in PyTorch's order i, f, g, o; GRU with PyTorch's reset-gate placement;
 - size letters N batch, T time, D input, H hidden, V vocabulary, K kernel;
 - gradients carry a ``d`` prefix (``dW_xh``); randomness takes a ``numpy.random.Generator``.
 
-The most used names are importable from the package itself; every module
-(``course_rnn.rnn``, ``course_rnn.lstm``, ...) documents the rest. Modules that need
-torch (``convert``, ``torch_models``, ``bench``) are imported on demand only.
+The most used names are importable from the package itself. The core layers sit at the
+top of the package, one module per family (``rnn``, ``lstm``, ``gru``, ``gru_variants``,
+``layernorm``, ``conv``, ``dropout``, ``layers``), with the registry of cell types
+(``cells``), the models and the one training loop built from them; the rest lives in
+folders by role: ``data`` (batches, corpora, task generators), ``experiments`` (what a
+chapter computes for its prose), ``figures`` (every drawing), ``torch_ref`` (torch twins,
+conversion, the speed benchmark), ``forecast`` (the forecasting benchmark) and
+``grading``. ``import course_rnn`` loads neither torch nor Matplotlib.
 """
 
+from course_rnn.cells import get_cell
 from course_rnn.conv import (
     Conv1D,
     MaxPool1D,
@@ -23,6 +29,7 @@ from course_rnn.conv import (
     maxpool1d_backward,
     maxpool1d_forward,
 )
+from course_rnn.conventions import convert_params
 from course_rnn.data.batches import truncated_bptt_batches
 from course_rnn.dropout import Dropout, dropout_backward, dropout_forward
 from course_rnn.gradcheck import (
@@ -63,7 +70,7 @@ from course_rnn.lstm import (
     lstm_step_backward,
     lstm_step_forward,
 )
-from course_rnn.models import LanguageModel, RNNLanguageModel
+from course_rnn.models import LanguageModel, Model, RNNLanguageModel, Sequential
 from course_rnn.multilayer import (
     bidirectional_backward,
     bidirectional_forward,
@@ -79,7 +86,7 @@ from course_rnn.rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
-from course_rnn.training import History, evaluate, perplexity, train
+from course_rnn.training import History, evaluate, fit, perplexity, train
 
 __version__ = "0.1.0"
 
@@ -95,8 +102,10 @@ __all__ = [
     "LayerNorm",
     "MSELoss",
     "MaxPool1D",
+    "Model",
     "Momentum",
     "RNNLanguageModel",
+    "Sequential",
     "TimeAffine",
     "TimeGRU",
     "TimeLNRNN",
@@ -109,11 +118,14 @@ __all__ = [
     "clip_grad_norm",
     "conv1d_backward",
     "conv1d_forward",
+    "convert_params",
     "dropout_backward",
     "dropout_forward",
     "embedding_backward",
     "embedding_forward",
     "evaluate",
+    "fit",
+    "get_cell",
     "global_norm",
     "gru_backward",
     "gru_forward",

@@ -90,6 +90,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_rnn._validate import as_array, check_shape
+from course_rnn.cells import get_cell
 from course_rnn.gru import GRU_GATE_ORDER
 from course_rnn.lstm import GATE_ORDER
 
@@ -98,6 +99,9 @@ CONVENTIONS = ("course", "pytorch", "cs231n", "dls2", "keras")
 
 CELLS = ("lstm", "gru", "cho_gru")
 """Names accepted as ``cell``: the LSTM, PyTorch's GRU, the GRU of Cho et al. (2014)."""
+
+_FORM = {"lstm": "an LSTM", "gru": "reset gate after the product; Keras: reset_after=True",
+         "cho_gru": "reset gate before the product; Keras: reset_after=False"}
 
 
 @dataclass(frozen=True)
@@ -175,13 +179,16 @@ def _negate_z(arrays: list, order: tuple) -> None:
 
 
 def _bias_hint(cell: str, convention: str, shape: tuple, H: int) -> str:
-    """Why a Keras GRU bias of the other form's shape is refused, or nothing."""
-    if convention == "keras" and cell == "gru" and shape == (3 * H,):
-        return ("; a bias of shape (3H,) is a Keras GRU with reset_after=False (reset gate "
-                "before the product): convert it with cell='cho_gru'")
-    if convention == "keras" and cell == "cho_gru" and shape == (2, 3 * H):
-        return ("; a bias of shape (2, 3H) is a Keras GRU with reset_after=True (reset gate "
-                "after the product): convert it with cell='gru'")
+    """Why a bias shaped as the same convention's other GRU form is refused, or nothing
+    (a Keras GRU's bias is (2, 3H) with ``reset_after=True``, (3H,) without)."""
+    for other in CELLS:
+        lay = _LAYOUTS.get((other, convention))
+        if other == cell or lay is None or len(lay.order) != shape[-1] // max(H, 1):
+            continue
+        G = len(lay.order)
+        if shape == ((2, G * H) if lay.bias == "stacked" else (G * H,)):
+            return (f"; a bias of shape {shape} is the {convention} layout of "
+                    f"cell={other!r} ({_FORM[other]}): convert it with cell={other!r}")
     return ""
 
 
@@ -230,7 +237,7 @@ def _to_course(cell: str, convention: str, lay: _Layout, params) -> tuple:
 
 
 def _course_order(cell: str) -> tuple:
-    return _LSTM if cell == "lstm" else _GRU
+    return get_cell(cell).gates
 
 
 def _from_course(cell: str, lay: _Layout, W_x, W_h, b_x, b_h) -> dict:

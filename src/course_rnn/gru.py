@@ -32,20 +32,42 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_rnn._ops import (
+    check_not_transposed,
+    check_sequence_input,
+    check_upstream,
+    float_dtype,
+    sigmoid,
+    time_major,
+)
+from course_rnn._time_layer import TimeLayer
 from course_rnn._validate import as_array, check_dim, check_shape
-from course_rnn.lstm import sigmoid
-from course_rnn.rnn import _float_dtype, check_sequence_input, check_upstream, time_major
 
 GRU_GATE_ORDER = ("r", "z", "n")
 """Order of the three blocks along the last axis of ``W_x``, ``W_h``, ``b_x``, ``b_h``."""
 
 
-def _check_gru_params(W_x, W_h, b_x, b_h):
-    """Return the four parameters as arrays after checking their shapes; also H."""
+def check_gru_params(W_x, W_h, b_x, b_h):
+    r"""Return the four parameters as arrays after checking their shapes; also H.
+
+    .. math::
+
+        W_x \in \mathbb{R}^{D \times 3H}, \quad W_h \in \mathbb{R}^{H \times 3H}, \quad
+        b_x, b_h \in \mathbb{R}^{3H}
+
+    An LSTM's parameters (4H columns) and torch's transposed weights are named as such.
+    Used by ``course_rnn.gru`` and ``course_rnn.gru_variants``; taught in chapter 6.
+    """
     W_x = as_array("W_x", W_x, 2)
     W_h = as_array("W_h", W_h, 2)
     b_x = as_array("b_x", b_x, 1)
     b_h = as_array("b_h", b_h, 1)
+    if W_h.shape[1] == 4 * W_h.shape[0] and W_x.shape[1] == W_h.shape[1]:
+        raise ValueError(
+            f"W_x {W_x.shape} and W_h {W_h.shape} look like an LSTM's parameters: 4H columns "
+            "(i, f, g, o) where a GRU needs 3H (r, z, n)"
+        )
+    check_not_transposed("W_x", W_x, "W_h", W_h, b_x, 3)
     if W_x.shape[1] % 3:
         raise ValueError(f"W_x has shape {W_x.shape}: its second axis must be 3H (r, z, n)")
     H = W_x.shape[1] // 3
@@ -111,7 +133,7 @@ def gru_step_forward(x_t, h_prev, W_x, W_h, b_x, b_h):
 
     Taught in chapter 6.
     """
-    W_x, W_h, b_x, b_h, H = _check_gru_params(W_x, W_h, b_x, b_h)
+    W_x, W_h, b_x, b_h, H = check_gru_params(W_x, W_h, b_x, b_h)
     x_t = as_array("x_t", x_t, 2)
     h_prev = as_array("h_prev", h_prev, 2)
     check_dim("x_t", x_t, 1, W_x.shape[0], "W_x", "D")
@@ -254,11 +276,11 @@ def gru_forward(xs, h0, W_x, W_h, b_x, b_h):
 
     Taught in chapter 6.
     """
-    W_x, W_h, b_x, b_h, H = _check_gru_params(W_x, W_h, b_x, b_h)
+    W_x, W_h, b_x, b_h, H = check_gru_params(W_x, W_h, b_x, b_h)
     D = W_x.shape[0]
     xs, h0 = check_sequence_input(xs, h0, D, H, "W_x", "W_h")
     N, T, _ = xs.shape
-    dtype = _float_dtype(xs, W_x, W_h, b_x, b_h)
+    dtype = float_dtype(xs, W_x, W_h, b_x, b_h)
 
     xs_tm = time_major(xs).astype(dtype, copy=False)  # (T, N, D)
     hs_tm = np.empty((T + 1, N, H), dtype=dtype)
@@ -386,7 +408,7 @@ def init_gru_params(D: int, H: int, rng: np.random.Generator, dtype=np.float64) 
     }
 
 
-class TimeGRU:
+class TimeGRU(TimeLayer):
     r"""The Time GRU layer: ``gru_forward``/``gru_backward`` with parameters and state.
 
     .. math::
@@ -395,40 +417,18 @@ class TimeGRU:
 
     ``params``/``grads``: ``"W_x"`` (D, 3H), ``"W_h"`` (H, 3H), ``"b_x"`` (3H,),
     ``"b_h"`` (3H,). ``forward(xs)`` maps (N, T, D) to (N, T, H); ``backward(dhs)``
-    returns ``dxs``. ``stateful=True`` carries ``h`` between calls (truncated BPTT).
+    returns ``dxs``. ``stateful=True`` carries ``h`` between calls (truncated BPTT). The
+    plumbing is ``course_rnn._time_layer.TimeLayer``'s.
 
     torch: ``torch.nn.GRU(D, H, batch_first=True)``. Taught in chapter 6.
     """
 
     def __init__(self, W_x, W_h, b_x, b_h, stateful: bool = False):
-        W_x, W_h, b_x, b_h, _ = _check_gru_params(W_x, W_h, b_x, b_h)
-        self.params = {"W_x": W_x, "W_h": W_h, "b_x": b_x, "b_h": b_h}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.stateful = stateful
-        self.h = None  # (N, H)
-        self.dh = None  # (N, H): gradient with respect to this call's initial state
-        self._cache = None
+        W_x, W_h, b_x, b_h, _ = check_gru_params(W_x, W_h, b_x, b_h)
+        super().__init__({"W_x": W_x, "W_h": W_h, "b_x": b_x, "b_h": b_h}, stateful)
 
-    def forward(self, xs):
-        """``xs`` (N, T, D) -> ``hs`` (N, T, H); updates ``self.h``."""
-        h0 = self.h if self.stateful else None
-        hs, self.h, self._cache = gru_forward(xs, h0, **self.params)
-        return hs
+    def _run(self, xs, h0):
+        return gru_forward(xs, h0, **self.params)
 
-    def backward(self, dhs):
-        """``dhs`` (N, T, H) -> ``dxs`` (N, T, D); stores parameter gradients in ``grads``."""
-        if self._cache is None:
-            raise RuntimeError("TimeGRU.backward called before forward")
-        g = gru_backward(dhs, self._cache)
-        for name in self.params:
-            self.grads[name][...] = getattr(g, "d" + name)
-        self.dh = g.dh0
-        return g.dxs
-
-    def set_state(self, h):
-        """Set the initial state of the next call (used only when ``stateful``)."""
-        self.h = h
-
-    def reset_state(self):
-        """Forget the carried state."""
-        self.h = None
+    def _grad(self, dhs, cache):
+        return gru_backward(dhs, cache)

@@ -33,10 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_rnn._ops import check_sequence_input, check_upstream, sigmoid
 from course_rnn._validate import as_array, check_dim, check_shape
-from course_rnn.gru import GRUGrads, GRUStepGrads, _check_gru_params
-from course_rnn.lstm import sigmoid
-from course_rnn.rnn import check_sequence_input, check_upstream
+from course_rnn.gru import GRUGrads, GRUStepGrads, check_gru_params
 
 
 @dataclass
@@ -84,7 +83,7 @@ def cho_gru_step_forward(x_t, h_prev, W_x, W_h, b_x, b_h):
     torch has no module for this form: ``torch.nn.GRUCell`` computes the other one
     (``course_rnn.gru.gru_step_forward``). Taught in chapter 6.
     """
-    W_x, W_h, b_x, b_h, H = _check_gru_params(W_x, W_h, b_x, b_h)
+    W_x, W_h, b_x, b_h, H = check_gru_params(W_x, W_h, b_x, b_h)
     x_t = as_array("x_t", x_t, 2)
     h_prev = as_array("h_prev", h_prev, 2)
     check_dim("x_t", x_t, 1, W_x.shape[0], "W_x", "D")
@@ -180,7 +179,7 @@ def cho_gru_forward(xs, h0, W_x, W_h, b_x, b_h):
     -----
     torch: no module (``torch.nn.GRU`` is the other form). Taught in chapter 6.
     """
-    W_x, W_h, b_x, b_h, H = _check_gru_params(W_x, W_h, b_x, b_h)
+    W_x, W_h, b_x, b_h, H = check_gru_params(W_x, W_h, b_x, b_h)
     xs, h0 = check_sequence_input(xs, h0, W_x.shape[0], H, "W_x", "W_h")
     N, T, _ = xs.shape
     h = np.zeros((N, H), dtype=np.result_type(xs, W_x, np.float32)) if h0 is None else h0
@@ -271,8 +270,3 @@ def candidate_gap(h_prev, r, W_hn, b_hn):
         R = np.diag(r[i])  # (H, H)
         out[i] = h_prev[i] @ (W_hn @ R - R @ W_hn) + (r[i] - 1) * b_hn
     return out
-
-
-# ----------------------------------------------------------------------------- the figure
-
-

@@ -28,8 +28,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_rnn._ops import check_not_transposed, check_sequence_input, check_upstream, time_major
+from course_rnn._time_layer import TimeLayer
 from course_rnn._validate import as_array, check_dim, check_shape
-from course_rnn.rnn import check_sequence_input, check_upstream, time_major
+from course_rnn.rnn import init_rnn_params
 
 
 class LayerNormCache(NamedTuple):
@@ -176,6 +178,7 @@ def _check_params(W_xh, W_hh, b_h, gamma, beta):
     W_xh = as_array("W_xh", W_xh, 2)
     H = W_xh.shape[1]
     W_hh = as_array("W_hh", W_hh, 2)
+    check_not_transposed("W_xh", W_xh, "W_hh", W_hh, np.asarray(b_h), 1)
     check_shape("W_hh", W_hh, (H, H), f"W_xh has shape {W_xh.shape}, so H={H}")
     for name, v in (("b_h", b_h), ("gamma", gamma), ("beta", beta)):
         check_dim(name, as_array(name, v, 1), 0, H, "W_xh", "H")
@@ -326,7 +329,23 @@ def ln_rnn_step_backward(dh_next, cache: LNRNNCache) -> LNRNNGrads:
     return g._replace(dxs=g.dxs[:, 0])
 
 
-class TimeLNRNN:
+def init_ln_rnn_params(D: int, H: int, rng: np.random.Generator, dtype=np.float64) -> dict:
+    r"""``init_rnn_params``'s ``W_xh, W_hh, b_h``, then ``gamma = 1`` and ``beta = 0`` (H,).
+
+    .. math::
+
+        W_{xh}, W_{hh}, b_h \sim U\bigl(-1/\sqrt{H},\, 1/\sqrt{H}\bigr), \qquad
+        \gamma = \mathbf 1, \quad \beta = \mathbf 0
+
+    torch: ``nn.RNN(D, H).reset_parameters()`` and ``nn.LayerNorm(H)``'s initial
+    ``weight`` and ``bias``. Taught in chapter 7.
+    """
+    p = init_rnn_params(D, H, rng, dtype)
+    p.update(gamma=np.ones(H, dtype=dtype), beta=np.zeros(H, dtype=dtype))
+    return p
+
+
+class TimeLNRNN(TimeLayer):
     r"""Time layer of the layer-normalised RNN cell, with parameters and carried state.
 
     .. math::
@@ -336,36 +355,19 @@ class TimeLNRNN:
     ``params`` and ``grads``: ``"W_xh"`` (D, H), ``"W_hh"`` (H, H), ``"b_h"``,
     ``"gamma"``, ``"beta"`` (H,). ``forward(xs (N, T, D)) -> hs (N, T, H)``,
     ``backward(dhs) -> dxs``; ``stateful``, ``set_state``, ``reset_state`` as in
-    ``TimeRNN``. Torch has no such module (see ``ln_rnn_forward``). Taught in chapter 7.
+    ``TimeRNN`` (``course_rnn._time_layer.TimeLayer``). Torch has no such module (see
+    ``ln_rnn_forward``). Taught in chapter 7.
     """
 
     def __init__(self, W_xh, W_hh, b_h, gamma, beta, stateful: bool = False, eps: float = 1e-5):
         _check_params(W_xh, W_hh, b_h, gamma, beta)
         arrays = (W_xh, W_hh, b_h, gamma, beta)
         names = ("W_xh", "W_hh", "b_h", "gamma", "beta")
-        self.params = {k: np.asarray(v) for k, v in zip(names, arrays, strict=True)}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.stateful, self.eps = stateful, eps
-        self.h = None  # (N, H) carried state
-        self.dh = None  # (N, H) gradient with respect to the last call's initial state
-        self._cache: LNRNNCache | None = None
+        super().__init__({k: np.asarray(v) for k, v in zip(names, arrays, strict=True)}, stateful)
+        self.eps = eps
 
-    def forward(self, xs) -> np.ndarray:
-        h0 = self.h if self.stateful else None
-        hs, self.h, self._cache = ln_rnn_forward(xs, h0, *self.params.values(), self.eps)
-        return hs
+    def _run(self, xs, h0):
+        return ln_rnn_forward(xs, h0, *self.params.values(), self.eps)
 
-    def backward(self, dhs) -> np.ndarray:
-        if self._cache is None:
-            raise RuntimeError("TimeLNRNN.backward called before forward")
-        g = ln_rnn_backward(dhs, self._cache)
-        for k in self.grads:
-            self.grads[k][...] = getattr(g, "d" + k)
-        self.dh = g.dh0
-        return g.dxs
-
-    def set_state(self, h) -> None:
-        self.h = h
-
-    def reset_state(self) -> None:
-        self.h = None
+    def _grad(self, dhs, cache):
+        return ln_rnn_backward(dhs, cache)

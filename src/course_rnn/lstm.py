@@ -33,35 +33,19 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_rnn._ops import (
+    check_not_transposed,
+    check_sequence_input,
+    check_upstream,
+    float_dtype,
+    sigmoid,
+    time_major,
+)
+from course_rnn._time_layer import TimeLayer
 from course_rnn._validate import as_array, check_dim, check_shape
-from course_rnn.rnn import _float_dtype, check_sequence_input, check_upstream, time_major
 
 GATE_ORDER = ("i", "f", "g", "o")
 """Order of the four gates along the last axis of ``W_x``, ``W_h``, ``b`` (PyTorch's)."""
-
-
-def sigmoid(x, out=None):
-    r"""Logistic sigmoid, numerically stable for any input.
-
-    .. math::
-
-        \sigma(x) = \frac{1}{1 + e^{-x}} = \tfrac12 \bigl(1 + \tanh(x / 2)\bigr)
-
-    The tanh form never overflows (``exp(-x)`` does for x < -709 in float64) and its
-    absolute error is that of float64 rounding (about 1e-16); for very negative x the
-    *relative* error of the tiny result grows (about 1e-4 at x = -30, where
-    :math:`\sigma(x) \approx 10^{-13}`), which no gate notices.
-    ``out`` may be ``x`` itself, to compute in place. torch: ``torch.sigmoid``.
-    Taught in chapter 5.
-    """
-    x = np.asarray(x)
-    if out is None:
-        out = np.empty(x.shape, dtype=np.result_type(x, np.float16))  # float32 stays float32
-    np.multiply(x, 0.5, out=out)
-    np.tanh(out, out=out)
-    out += 1
-    out *= 0.5
-    return out
 
 
 def _tanh_gate_mask(H: int, dtype) -> np.ndarray:
@@ -100,6 +84,12 @@ def _check_lstm_params(W_x, W_h, b):
     W_x = as_array("W_x", W_x, 2)
     W_h = as_array("W_h", W_h, 2)
     b = as_array("b", b, 1)
+    if W_h.shape[1] == 3 * W_h.shape[0] and W_x.shape[1] == W_h.shape[1]:
+        raise ValueError(
+            f"W_x {W_x.shape} and W_h {W_h.shape} look like a GRU's parameters: 3H columns "
+            "(r, z, n) where an LSTM needs 4H (i, f, g, o)"
+        )
+    check_not_transposed("W_x", W_x, "W_h", W_h, b, 4)
     if W_x.shape[1] % 4:
         raise ValueError(f"W_x has shape {W_x.shape}: its second axis must be 4H (i, f, g, o)")
     H = W_x.shape[1] // 4
@@ -362,7 +352,7 @@ def lstm_forward(xs, h0, c0, W_x, W_h, b):
     xs, h0 = check_sequence_input(xs, h0, D, H, "W_x", "W_h")
     _, c0 = check_sequence_input(xs, c0, D, H, "W_x", "W_h", name_h0="c0")
     N, T, _ = xs.shape
-    dtype = _float_dtype(xs, W_x, W_h, b)
+    dtype = float_dtype(xs, W_x, W_h, b)
     K = D + H + 1
 
     # sigma(a) = (1 + tanh(a / 2)) / 2: with the rows of i, f, o in W^T halved, one tanh
@@ -526,7 +516,7 @@ def init_lstm_params(D: int, H: int, rng: np.random.Generator, dtype=np.float64)
     }
 
 
-class TimeLSTM:
+class TimeLSTM(TimeLayer):
     r"""The Time LSTM layer: ``lstm_forward``/``lstm_backward`` with parameters and state.
 
     .. math::
@@ -536,45 +526,26 @@ class TimeLSTM:
     ``params``/``grads``: ``"W_x"`` (D, 4H), ``"W_h"`` (H, 4H), ``"b"`` (4H,).
     ``forward(xs)`` maps (N, T, D) to (N, T, H); ``backward(dhs)`` returns ``dxs``.
     With ``stateful=True`` both ``h`` and ``c`` are carried from call to call
-    (truncated BPTT); ``reset_state()`` forgets them.
+    (truncated BPTT); ``reset_state()`` forgets them. The plumbing is
+    ``course_rnn._time_layer.TimeLayer``'s.
 
     torch: ``torch.nn.LSTM(D, H, batch_first=True)`` with ``(h.detach(), c.detach())``
     carried. Taught in chapter 5.
     """
 
+    STATE = ("h", "c")
+
     def __init__(self, W_x, W_h, b, stateful: bool = False):
         W_x, W_h, b, _ = _check_lstm_params(W_x, W_h, b)
-        self.params = {"W_x": W_x, "W_h": W_h, "b": b}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.stateful = stateful
-        self.h = None  # (N, H)
-        self.c = None  # (N, H)
-        self.dh = None  # (N, H): gradients with respect to this call's initial states
-        self.dc = None
-        self._cache = None
+        super().__init__({"W_x": W_x, "W_h": W_h, "b": b}, stateful)
 
-    def forward(self, xs):
-        """``xs`` (N, T, D) -> ``hs`` (N, T, H); updates ``self.h`` and ``self.c``."""
-        h0, c0 = (self.h, self.c) if self.stateful else (None, None)
+    def _run(self, xs, h0, c0):
         p = self.params
-        hs, (self.h, self.c), self._cache = lstm_forward(xs, h0, c0, p["W_x"], p["W_h"], p["b"])
-        return hs
+        return lstm_forward(xs, h0, c0, p["W_x"], p["W_h"], p["b"])
 
-    def backward(self, dhs):
-        """``dhs`` (N, T, H) -> ``dxs`` (N, T, D); stores parameter gradients in ``grads``."""
-        if self._cache is None:
-            raise RuntimeError("TimeLSTM.backward called before forward")
-        g = lstm_backward(dhs, self._cache)
-        self.grads["W_x"][...] = g.dW_x
-        self.grads["W_h"][...] = g.dW_h
-        self.grads["b"][...] = g.db
-        self.dh, self.dc = g.dh0, g.dc0
-        return g.dxs
+    def _grad(self, dhs, cache):
+        return lstm_backward(dhs, cache)
 
     def set_state(self, h, c=None):
         """Set the initial states of the next call (used only when ``stateful``)."""
         self.h, self.c = h, c
-
-    def reset_state(self):
-        """Forget the carried states."""
-        self.h, self.c = None, None

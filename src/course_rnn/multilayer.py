@@ -1,9 +1,10 @@
-r"""Deep (stacked) and bidirectional recurrent layers built from any of the three cells.
+r"""Deep (stacked) and bidirectional recurrent layers built from any registered cell.
 
-A **cell** is named by a string: ``"rnn"`` (tanh), ``"rnn_relu"``, ``"lstm"`` or ``"gru"``.
-Its parameters are the dict of the matching module (``{"W_xh", "W_hh", "b_h"}``,
-``{"W_x", "W_h", "b"}`` or ``{"W_x", "W_h", "b_x", "b_h"}``) and its **state** is
-``h`` (N, H), or the pair ``(h, c)`` for the LSTM, as in torch.
+A **cell** is named by a string registered in ``course_rnn.cells``: ``"rnn"`` (tanh),
+``"rnn_relu"``, ``"lstm"``, ``"gru"``, ``"ln_rnn"``, ``"cho_gru"``. Its parameters are the
+dict of the matching module (``{"W_xh", "W_hh", "b_h"}``, ``{"W_x", "W_h", "b"}``,
+``{"W_x", "W_h", "b_x", "b_h"}``, ...; ``get_cell(cell).param_names``) and its **state**
+is ``h`` (N, H), or the pair ``(h, c)`` for the LSTM, as in torch.
 
 Bidirectional layer (output ``[h^\rightarrow_t \,\|\, h^\leftarrow_t]`` along the features,
 as torch concatenates them):
@@ -37,23 +38,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from course_rnn.gru import gru_backward, gru_forward
-from course_rnn.lstm import lstm_backward, lstm_forward
-from course_rnn.rnn import rnn_backward, rnn_forward
-
-CELLS = ("rnn", "rnn_relu", "lstm", "gru")
-
-
-def _check_cell(cell: str) -> None:
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
-
+from course_rnn.cells import check_param_names, get_cell
 
 # ----------------------------------------------------------------------------- one cell
 
 
 def cell_forward(cell: str, xs, state0, params: dict):
-    r"""Run one cell over a sequence with a common signature for all three cells.
+    r"""Run one cell over a sequence with a common signature for all cells.
 
     .. math::
 
@@ -61,7 +52,9 @@ def cell_forward(cell: str, xs, state0, params: dict):
 
     Parameters
     ----------
-    cell : {"rnn", "rnn_relu", "lstm", "gru"}
+    cell : str
+        A name registered in ``course_rnn.cells`` (``"rnn"``, ``"rnn_relu"``, ``"lstm"``,
+        ``"gru"``, ...).
     xs : ndarray, shape (N, T, D)
     state0 : ndarray (N, H), or pair of them for the LSTM, or None (zeros)
     params : dict
@@ -71,22 +64,16 @@ def cell_forward(cell: str, xs, state0, params: dict):
     -------
     hs : ndarray, shape (N, T, H)
     state_last : ndarray (N, H), or ``(h_last, c_last)`` for the LSTM
-    cache : tuple ``(cell, cache of the cell)``
+    cache : tuple ``(Cell record, cache of the cell)``
 
     Notes
     -----
     torch: one layer and direction of ``torch.nn.RNN/LSTM/GRU``. Taught in chapter 7.
     """
-    _check_cell(cell)
-    if cell == "lstm":
-        h0, c0 = (None, None) if state0 is None else state0
-        hs, last, cache = lstm_forward(xs, h0, c0, **params)
-    elif cell == "gru":
-        hs, last, cache = gru_forward(xs, state0, **params)
-    else:
-        nonlinearity = "relu" if cell == "rnn_relu" else "tanh"
-        hs, last, cache = rnn_forward(xs, state0, **params, nonlinearity=nonlinearity)
-    return hs, last, (cell, cache)
+    spec = get_cell(cell)
+    check_param_names(spec, params)
+    hs, last, cache = spec.forward(xs, state0, params)
+    return hs, last, (spec, cache)
 
 
 def cell_backward(dhs, cache, dstate_last=None):
@@ -101,21 +88,8 @@ def cell_backward(dhs, cache, dstate_last=None):
     either part None) or None. ``dxs`` is (N, T, D), ``grads`` a dict with the keys of
     ``params``. torch: autograd through one layer. Taught in chapter 7.
     """
-    cell, inner = cache
-    if cell == "lstm":
-        dh_last, dc_last = (None, None) if dstate_last is None else dstate_last
-        g = lstm_backward(dhs, inner, dh_last, dc_last)
-        dstate0 = (g.dh0, g.dc0)
-    elif cell == "gru":
-        g = gru_backward(dhs, inner, dstate_last)
-        dstate0 = g.dh0
-    else:
-        g = rnn_backward(dhs, inner, dstate_last)
-        dstate0 = g.dh0
-    grads = {name[1:]: value for name, value in g._asdict().items()}
-    for name in ("xs", "h0", "c0"):
-        grads.pop(name, None)
-    return g.dxs, dstate0, grads
+    spec, inner = cache
+    return spec.backward(dhs, inner, dstate_last)
 
 
 # ----------------------------------------------------------------------------- bidirectional
@@ -148,7 +122,8 @@ def bidirectional_forward(cell: str, xs, params_fwd: dict, params_bwd: dict, sta
 
     Parameters
     ----------
-    cell : {"rnn", "rnn_relu", "lstm", "gru"}
+    cell : str
+        A name registered in ``course_rnn.cells``.
     xs : ndarray, shape (N, T, D)
     params_fwd, params_bwd : dict
         Parameters of the two directions (each (D, ...) as for one cell).
@@ -227,6 +202,13 @@ class StackedGrads(NamedTuple):
     dparams: list
 
 
+def _check_per_layer(name: str, value, what: str) -> None:
+    """Raise ``TypeError`` unless ``value`` is a list or tuple (one entry per layer)."""
+    if not isinstance(value, (list, tuple)):
+        kind = "a dict" if isinstance(value, dict) else type(value).__name__
+        raise TypeError(f"{name} must be {what}, got {kind}")
+
+
 def _is_bidirectional(layer_params) -> bool:
     return isinstance(layer_params, (tuple, list))
 
@@ -241,7 +223,8 @@ def stacked_forward(cell: str, xs, layers_params: list, states0: list | None = N
 
     Parameters
     ----------
-    cell : {"rnn", "rnn_relu", "lstm", "gru"}
+    cell : str
+        A name registered in ``course_rnn.cells``.
     xs : ndarray, shape (N, T, D)
     layers_params : list of L entries
         A param dict (one direction) or a pair of dicts (bidirectional) per layer. The
@@ -262,9 +245,12 @@ def stacked_forward(cell: str, xs, layers_params: list, states0: list | None = N
     bidirectional=...)``; its ``h_n`` (L * directions, N, H) is ``to_torch_states``
     of ``states_last``. Taught in chapter 7.
     """
-    _check_cell(cell)
+    get_cell(cell)
+    _check_per_layer("layers_params", layers_params, "a list with one dict per layer "
+                     "(or a pair of dicts for a bidirectional layer)")
     if states0 is None:
         states0 = [None] * len(layers_params)
+    _check_per_layer("states0", states0, "a list with one initial state per layer, or None")
     if len(states0) != len(layers_params):
         raise ValueError(
             f"states0 has {len(states0)} entries but layers_params has {len(layers_params)}"
@@ -304,7 +290,15 @@ def stacked_backward(dhs, cache: StackedCache, dstates_last: list | None = None)
     -----
     torch: autograd through a multi-layer module. Taught in chapter 7.
     """
+    if not isinstance(cache, StackedCache):
+        raise TypeError(
+            "cache must be the StackedCache returned by stacked_forward, "
+            f"got {type(cache).__name__}"
+        )
     L = len(cache.layers)
+    if dstates_last is not None:
+        _check_per_layer("dstates_last", dstates_last,
+                         "a list with one gradient of the last state per layer, or None")
     if dstates_last is None:
         dstates_last = [None] * L
     dstates0, dparams = [None] * L, [None] * L
@@ -330,11 +324,12 @@ def to_torch_states(states: list, cell: str):
     ``states`` as returned by ``stacked_forward``. torch: the second output of
     ``nn.RNN/GRU`` (``h_n``) or ``nn.LSTM`` (``(h_n, c_n)``). Taught in chapter 7.
     """
+    paired = get_cell(cell).paired_state
     flat = []
     for s in states:
-        bidirectional = isinstance(s[0], tuple) if cell == "lstm" else isinstance(s, tuple)
+        bidirectional = isinstance(s[0], tuple) if paired else isinstance(s, tuple)
         flat.extend(s if bidirectional else [s])
-    if cell == "lstm":
+    if paired:
         return np.stack([h for h, _ in flat]), np.stack([c for _, c in flat])
     return np.stack(flat)
 

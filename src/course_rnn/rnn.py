@@ -28,15 +28,17 @@ from typing import NamedTuple
 
 import numpy as np
 
+from course_rnn._ops import (
+    check_not_transposed,
+    check_sequence_input,
+    check_upstream,
+    float_dtype,
+    time_major,
+)
+from course_rnn._time_layer import TimeLayer
 from course_rnn._validate import as_array, check_dim, check_shape
 
 NONLINEARITIES = ("tanh", "relu")
-
-
-def _float_dtype(xs: np.ndarray, *params) -> np.dtype:
-    """The floating dtype of a layer: float32 stays float32, integer inputs take the params'."""
-    arrays = params if xs.dtype.kind in "iub" else (xs, *params)
-    return np.result_type(*arrays, np.float16)
 
 
 def _check_nonlinearity(nonlinearity: str) -> None:
@@ -44,11 +46,21 @@ def _check_nonlinearity(nonlinearity: str) -> None:
         raise ValueError(f"nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
 
 
-def _check_rnn_params(W_xh, W_hh, b_h):
-    """Return ``W_xh, W_hh, b_h`` as arrays after checking that their shapes agree."""
+def check_rnn_params(W_xh, W_hh, b_h):
+    r"""Return ``W_xh, W_hh, b_h`` as arrays after checking that their shapes agree.
+
+    .. math::
+
+        W_{xh} \in \mathbb{R}^{D 	imes H}, \quad W_{hh} \in \mathbb{R}^{H 	imes H}, \quad
+        b_h \in \mathbb{R}^{H}
+
+    torch's ``weight_ih`` (H, D) passed as ``W_xh`` is named as transposed
+    (``W_xh = weight_ih.T``). Used by every RNN function from chapter 1 on.
+    """
     W_xh = as_array("W_xh", W_xh, 2)
     W_hh = as_array("W_hh", W_hh, 2)
     b_h = as_array("b_h", b_h, 1)
+    check_not_transposed("W_xh", W_xh, "W_hh", W_hh, b_h, 1)
     H = W_xh.shape[1]
     check_shape("W_hh", W_hh, (H, H), f"W_xh has shape {W_xh.shape}, so H={H}")
     check_dim("b_h", b_h, 0, H, "W_xh", "H")
@@ -132,7 +144,7 @@ def rnn_step_forward(x_t, h_prev, W_xh, W_hh, b_h, nonlinearity="tanh"):
     Taught in chapter 1 (the recurrent cell).
     """
     _check_nonlinearity(nonlinearity)
-    W_xh, W_hh, b_h = _check_rnn_params(W_xh, W_hh, b_h)
+    W_xh, W_hh, b_h = check_rnn_params(W_xh, W_hh, b_h)
     D, H = W_xh.shape
     x_t = as_array("x_t", x_t, 2)
     h_prev = as_array("h_prev", h_prev, 2)
@@ -219,57 +231,6 @@ class RNNGrads(NamedTuple):
     db_h: np.ndarray  # (H,)
 
 
-def check_sequence_input(xs, h0, D: int, H: int, owner_x: str, owner_h: str, name_h0="h0"):
-    r"""Check ``xs`` (N, T, D) and ``h0`` (N, H) or None; return them as arrays.
-
-    .. math::
-
-        x \in \mathbb{R}^{N \times T \times D}, \qquad h_0 \in \mathbb{R}^{N \times H}
-
-    Shared by the RNN, LSTM, GRU and layer-normalised RNN sequence functions
-    (``owner_x`` and ``owner_h`` name the weights whose shapes fix D and H in the error
-    message, e.g. ``xs has shape (2, 5, 3) but W_xh expects D=4``). torch checks the
-    same in ``nn.RNNBase.check_forward_args``. Not taught itself; used from chapter 1.
-    """
-    xs = as_array("xs", xs, 3)
-    check_dim("xs", xs, 2, D, owner_x, "D")
-    if h0 is not None:
-        h0 = as_array(name_h0, h0, 2)
-        check_dim(name_h0, h0, 1, H, owner_h, "H")
-        check_dim(name_h0, h0, 0, xs.shape[0], "xs", "N")
-    return xs, h0
-
-
-def check_upstream(name: str, grad, shape: tuple, dtype, zeros: bool = True):
-    r"""An upstream gradient of the given shape; None becomes zeros (or stays None).
-
-    .. math::
-
-        \frac{\partial L}{\partial y} \text{ has the shape of } y
-
-    torch: the ``grad_output`` of ``Tensor.backward``. Not taught itself; used from
-    chapter 3 on by every backward pass.
-    """
-    if grad is None:
-        return np.zeros(shape, dtype=dtype) if zeros else None
-    grad = as_array(name, grad, len(shape))
-    check_shape(name, grad, shape, "the shape of the matching forward output")
-    return grad
-
-
-def time_major(xs: np.ndarray) -> np.ndarray:
-    r"""(N, T, ...) -> contiguous (T, N, ...); free when ``xs`` is itself a transposed view.
-
-    .. math::
-
-        \mathrm{out}[t, n] = \mathrm{xs}[n, t]
-
-    torch: ``xs.transpose(0, 1).contiguous()`` (what ``batch_first=True`` does inside).
-    Chapter 1 explains why the sequence functions store their arrays time-major.
-    """
-    return np.ascontiguousarray(xs.swapaxes(0, 1))
-
-
 def rnn_forward(xs, h0, W_xh, W_hh, b_h, nonlinearity="tanh"):
     r"""Run the Elman RNN over a whole sequence ("Time RNN").
 
@@ -311,11 +272,11 @@ def rnn_forward(xs, h0, W_xh, W_hh, b_h, nonlinearity="tanh"):
     Taught in chapter 1 (the Time RNN layer, forward).
     """
     _check_nonlinearity(nonlinearity)
-    W_xh, W_hh, b_h = _check_rnn_params(W_xh, W_hh, b_h)
+    W_xh, W_hh, b_h = check_rnn_params(W_xh, W_hh, b_h)
     D, H = W_xh.shape
     xs, h0 = check_sequence_input(xs, h0, D, H, "W_xh", "W_hh")
     N, T, _ = xs.shape
-    dtype = _float_dtype(xs, W_xh, W_hh, b_h)
+    dtype = float_dtype(xs, W_xh, W_hh, b_h)
 
     xs_tm = time_major(xs).astype(dtype, copy=False)  # (T, N, D)
     hs_tm = np.empty((T + 1, N, H), dtype=dtype)  # hs_tm[t] = h_t
@@ -418,7 +379,7 @@ def init_rnn_params(D: int, H: int, rng: np.random.Generator, dtype=np.float64) 
     }
 
 
-class TimeRNN:
+class TimeRNN(TimeLayer):
     r"""The Time RNN layer: ``rnn_forward``/``rnn_backward`` with parameters and state.
 
     .. math::
@@ -433,7 +394,8 @@ class TimeRNN:
     of the next (truncated BPTT: the forward pass is not cut, the backward pass is,
     because ``backward`` keeps ``dh`` for inspection but never passes it to the previous
     chunk). Call ``reset_state()`` at the start of a new sequence. With
-    ``stateful=False`` every call starts from zeros.
+    ``stateful=False`` every call starts from zeros. The plumbing is
+    ``course_rnn._time_layer.TimeLayer``'s.
 
     torch: ``torch.nn.RNN(D, H, batch_first=True)`` with ``h`` carried as
     ``h.detach()``. Taught in chapter 1 (forward) and chapter 3 (backward, truncation).
@@ -441,39 +403,13 @@ class TimeRNN:
 
     def __init__(self, W_xh, W_hh, b_h, stateful: bool = False, nonlinearity: str = "tanh"):
         _check_nonlinearity(nonlinearity)
-        W_xh, W_hh, b_h = _check_rnn_params(W_xh, W_hh, b_h)
-        self.params = {"W_xh": W_xh, "W_hh": W_hh, "b_h": b_h}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.stateful = stateful
+        W_xh, W_hh, b_h = check_rnn_params(W_xh, W_hh, b_h)
+        super().__init__({"W_xh": W_xh, "W_hh": W_hh, "b_h": b_h}, stateful)
         self.nonlinearity = nonlinearity
-        self.h = None  # (N, H): last hidden state of the previous call
-        self.dh = None  # (N, H): gradient with respect to this call's initial state
-        self._cache = None
 
-    def forward(self, xs):
-        """``xs`` (N, T, D) -> ``hs`` (N, T, H); updates ``self.h``."""
-        h0 = self.h if self.stateful else None
+    def _run(self, xs, h0):
         p = self.params
-        hs, self.h, self._cache = rnn_forward(
-            xs, h0, p["W_xh"], p["W_hh"], p["b_h"], self.nonlinearity
-        )
-        return hs
+        return rnn_forward(xs, h0, p["W_xh"], p["W_hh"], p["b_h"], self.nonlinearity)
 
-    def backward(self, dhs):
-        """``dhs`` (N, T, H) -> ``dxs`` (N, T, D); stores parameter gradients in ``grads``."""
-        if self._cache is None:
-            raise RuntimeError("TimeRNN.backward called before forward")
-        g = rnn_backward(dhs, self._cache)
-        self.grads["W_xh"][...] = g.dW_xh
-        self.grads["W_hh"][...] = g.dW_hh
-        self.grads["b_h"][...] = g.db_h
-        self.dh = g.dh0
-        return g.dxs
-
-    def set_state(self, h):
-        """Set the initial state of the next call (used only when ``stateful``)."""
-        self.h = h
-
-    def reset_state(self):
-        """Forget the carried state: the next call starts from zeros."""
-        self.h = None
+    def _grad(self, dhs, cache):
+        return rnn_backward(dhs, cache)

@@ -38,6 +38,7 @@ from course_rnn.layers import (
     time_affine_backward,
     time_affine_forward,
 )
+from course_rnn.models import Model, Weights
 
 GRU_NAMES = ("W_x", "W_h", "b_x", "b_h")
 
@@ -225,12 +226,8 @@ def init_seq2seq_params(V_src: int, V_tgt: int, E: int, H: int, rng: np.random.G
     return {name: v.astype(dtype) for name, v in p.items()}
 
 
-def _part(params: dict, prefix: str) -> dict:
-    return {name[len(prefix) + 1:]: v for name, v in params.items() if name.startswith(prefix)}
-
-
-class Seq2Seq:
-    r"""Encoder-decoder with the interface of ``course_rnn.training.train``.
+class Seq2Seq(Model):
+    r"""Encoder-decoder, a ``course_rnn.models.Model`` with two parts, ``enc`` and ``dec``.
 
     .. math::
 
@@ -241,14 +238,18 @@ class Seq2Seq:
     ``feed_prob`` = q > 0, scheduled sampling: each step reads the model's own previous
     choice with probability q, drawn with ``rng``; q = 1 is free running),
     ``backward()`` fills ``grads``; ``generate(src, steps)`` decodes greedily.
-    ``params``/``grads`` as ``init_seq2seq_params``. torch: a module holding the two
-    ``nn.GRU``, trained with ``F.cross_entropy``. Taught in chapter 9.
+    ``params``/``grads`` as ``init_seq2seq_params``; ``load_params`` restores a saved copy.
+    Stateless (``reset_state`` does nothing). torch: a module holding the two ``nn.GRU``,
+    trained with ``F.cross_entropy``. Taught in chapter 9.
     """
 
     def __init__(self, V_src: int, V_tgt: int, E: int, H: int, rng: np.random.Generator, *,
                  start: int, pad: int = 0, peeky: bool = False, dtype=np.float32):
-        self.params = init_seq2seq_params(V_src, V_tgt, E, H, rng, peeky, dtype)
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        super().__init__()
+        params = init_seq2seq_params(V_src, V_tgt, E, H, rng, peeky, dtype)
+        for prefix in ("enc", "dec"):
+            self.add(prefix, Weights({name[4:]: v for name, v in params.items()
+                                      if name.startswith(prefix + ".")}))
         self.start, self.pad, self.peeky, self.rng = start, pad, peeky, rng
         self.feed_prob = 0.0
         self._cache = None
@@ -257,15 +258,19 @@ class Seq2Seq:
         """The context vectors (N, H) of ``src`` (N, T); ``through_padding=True`` reads
         :math:`h_T` after the padding instead (what an unmasked encoder would do)."""
         pad = -1 if through_padding else self.pad  # -1: no id is padding
-        return encoder_forward(src, **_part(self.params, "enc"), pad=pad)[0]
+        return encoder_forward(src, **self.parts["enc"].params, pad=pad)[0]
 
     def scores(self, src, dec_in) -> np.ndarray:
         """Scores (N, T', V) of every step when the decoder reads the ids ``dec_in``."""
-        c, enc_cache = encoder_forward(src, **_part(self.params, "enc"), pad=self.pad)
-        scores, dec_cache = decoder_forward(dec_in, c, **_part(self.params, "dec"),
+        c, enc_cache = encoder_forward(src, **self.parts["enc"].params, pad=self.pad)
+        scores, dec_cache = decoder_forward(dec_in, c, **self.parts["dec"].params,
                                             peeky=self.peeky)
         self._cache = (enc_cache, dec_cache)
         return scores
+
+    def predict(self, src, tgt) -> np.ndarray:
+        """Scores (N, T', V) of every step under teacher forcing of the targets ``tgt``."""
+        return self.scores(src, decoder_inputs(tgt, self.start))
 
     def forward(self, src, tgt) -> float:
         """Mean cross-entropy of the targets ``tgt`` (N, T') given ``src`` (N, T)."""
@@ -281,10 +286,8 @@ class Seq2Seq:
         enc_cache, dec_cache = self._cache
         dc, g_dec = decoder_backward(softmax_cross_entropy_backward(1.0, self._loss_cache),
                                      dec_cache)
-        g_enc = encoder_backward(dc, enc_cache)
-        for prefix, g in (("enc", g_enc), ("dec", g_dec)):
-            for name, value in g.items():
-                self.grads[f"{prefix}.{name}"][...] = value
+        self.parts["enc"].store(encoder_backward(dc, enc_cache))
+        self.parts["dec"].store(g_dec)
 
     def generate(self, src, steps: int, *, teacher=None, feed_prob: float = 1.0,
                  return_inputs: bool = False, context=None) -> np.ndarray:
@@ -293,7 +296,7 @@ class Seq2Seq:
         model's choice with probability ``feed_prob`` and the true symbol otherwise;
         ``return_inputs=True`` returns the ids read (the decoder's inputs) instead.
         ``context`` (N, H) replaces ``encode(src)``."""
-        p = _part(self.params, "dec")
+        p = self.parts["dec"].params
         c = self.encode(src) if context is None else context  # (N, H)
         s, prev = c, np.full(len(c), self.start)
         read, out = [], []

@@ -1,8 +1,11 @@
-r"""The training loop: full or truncated BPTT, gradient clipping, any optimiser.
+r"""The one numpy training loop of the course: full or truncated BPTT, clipping, any optimiser.
 
-A *model* here is anything with ``forward(xs, ts) -> loss`` (a float), ``backward()``
-(fills ``grads``), and the dicts ``params`` and ``grads`` with the same keys, such as
-``RNNLanguageModel``; ``reset_state()`` and ``stateful`` if it is recurrent.
+A *model* is a ``course_rnn.models.Model`` (or anything with the same protocol):
+``forward(inputs, targets) -> loss`` (a float), ``backward()`` (fills ``grads``), the dicts
+``params`` and ``grads`` with the same keys, and ``stateful``/``reset_state()``. Every
+chapter trains with ``train``: the language model (chapters 3, 4), the models of chapter 2
+(through ``fit``, Adam on reshuffled mini-batches with a printed line per round), the
+regressors and forecasting stacks of chapters 7 and 8, the encoder-decoder of chapter 9.
 
 Full BPTT: every batch is a sequence of its own; the state starts from zeros and the
 backward pass runs through all of it. Truncated BPTT (source document 004): the batches
@@ -18,21 +21,22 @@ the chunk's first step. For one chunk :math:`k` of length :math:`T`,
     \frac{\partial h^{(k)}_t}{\partial W}\Big|_{\text{within chunk } k}
 
 which is torch's ``h = h.detach()`` between chunks. Taught in chapter 3 (truncated BPTT,
-clipping) and chapter 4 (the language model's training).
+clipping) and chapter 4 (the language model's training); used in chapters 2, 7, 8 and 9.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from course_rnn._validate import check_finite_loss
-from course_rnn.optim import Optimizer, clip_grad_norm, global_norm
+from course_rnn.optim import Adam, Optimizer, clip_grad_norm, global_norm
 
 BPTT_MODES = ("truncated", "full")
+EPOCH_MEANS = ("batch", "sample")
 
 
 @dataclass
@@ -41,16 +45,21 @@ class History:
 
     .. math::
 
-        \bar L_\text{epoch} = \frac{1}{K} \sum_{k=1}^{K} L^{(k)}, \qquad
+        \bar L_\text{epoch} = \frac{1}{K} \sum_{k=1}^{K} L^{(k)}
+        \ \Bigl(\text{or } \frac{\sum_k n_k L^{(k)}}{\sum_k n_k}\Bigr), \qquad
         \mathrm{PPL} = e^{\bar L}
 
-    Torch has no such record (a list filled by hand). Taught in chapter 4.
+    and, if asked, the validation loss after every epoch and a metric :math:`m` at the
+    epochs listed in ``metric_epochs``. Torch has no such record (a list filled by hand).
+    Taught in chapter 4.
     """
 
     losses: list[float] = field(default_factory=list)  # every step
     grad_norms: list[float] = field(default_factory=list)  # every step, before clipping
     epoch_losses: list[float] = field(default_factory=list)  # mean over each epoch's steps
     val_losses: list[float] = field(default_factory=list)  # after each epoch, if asked
+    metrics: list[float] = field(default_factory=list)  # metric(model), if asked
+    metric_epochs: list[int] = field(default_factory=list)  # the epochs they were measured at
 
     @property
     def perplexities(self) -> list[float]:
@@ -107,10 +116,41 @@ def evaluate(model, batches: Iterable, bptt: str = "truncated") -> float:
     return float(np.mean(losses))
 
 
-def train(model, batches: Iterable, optimizer: Optimizer, *, epochs: int = 1,
+def shuffled_batches(inputs, targets, batch_size: int, rng: np.random.Generator,
+                     every: int = 1) -> Callable[[int], list]:
+    r"""Mini-batches in a random order, drawn anew every ``every`` epochs: for ``train``.
+
+    .. math::
+
+        \pi \sim \mathrm{Uniform}(S_N), \qquad
+        B_j = \{\pi_{jB + 1}, \dots, \pi_{(j+1)B}\}
+
+    Returns ``batches(epoch) -> [(inputs[B_j], targets[B_j]), ...]`` (epochs counted from
+    1): at epoch 1, every + 1, 2 every + 1, ... one ``rng.permutation(N)``; in between, the
+    same batches. ``inputs``, ``targets``: arrays with first axis N. Torch:
+    ``DataLoader(TensorDataset(...), batch_size, shuffle=True)`` (which reshuffles every
+    epoch). Taught in chapter 2 (``fit``) and chapter 7 (the forecasting benchmark).
+    """
+    if every < 1:
+        raise ValueError(f"every must be >= 1, got {every}")
+    n = len(inputs)
+    current: list = []
+
+    def batches(epoch: int) -> list:
+        if (epoch - 1) % every == 0 or not current:
+            order = rng.permutation(n)
+            current[:] = [(inputs[order[i:i + batch_size]], targets[order[i:i + batch_size]])
+                          for i in range(0, n, batch_size)]
+        return current
+
+    return batches
+
+
+def train(model, batches, optimizer: Optimizer, *, epochs: int = 1,
           bptt: str = "truncated", max_grad_norm: float | None = None,
-          val_batches: Iterable | None = None, log_every: int = 0,
-          progress: bool = False) -> History:
+          val_batches: Iterable | None = None, metric: Callable | None = None,
+          metric_every: int = 1, on_epoch: Callable[[int, History], None] | None = None,
+          epoch_mean: str = "batch", log_every: int = 0, progress: bool = False) -> History:
     r"""Train ``model`` by gradient descent through time.
 
     For every batch: forward (loss), backward, clip the global gradient norm,
@@ -120,9 +160,11 @@ def train(model, batches: Iterable, optimizer: Optimizer, *, epochs: int = 1,
     ----------
     model
         See the module docstring.
-    batches : re-iterable of (xs, ts)
+    batches : re-iterable of (xs, ts), or callable
         A list such as ``truncated_bptt_batches(...)``, read once per epoch (a one-shot
-        generator would leave later epochs empty, so it is refused).
+        generator would leave later epochs empty, so it is refused); or
+        ``batches(epoch) -> list`` called at the start of every epoch (counted from 1),
+        e.g. ``shuffled_batches(...)``.
     optimizer : SGD, Momentum or Adam
     epochs : int
     bptt : {"truncated", "full"}
@@ -132,6 +174,16 @@ def train(model, batches: Iterable, optimizer: Optimizer, *, epochs: int = 1,
         Clip by global norm (``clip_grad_norm``); None: no clipping.
     val_batches : re-iterable of (xs, ts), or None
         Evaluated after every epoch (``evaluate``) into ``History.val_losses``.
+    metric : callable, optional
+        ``metric(model) -> float``, measured after every ``metric_every`` epochs and after
+        the last, into ``History.metrics`` (and the epoch into ``History.metric_epochs``).
+    metric_every : int
+    on_epoch : callable, optional
+        ``on_epoch(epoch, history)``, called after every epoch (after the validation and
+        the metric), e.g. to print a line of one's own.
+    epoch_mean : {"batch", "sample"}
+        ``History.epoch_losses``: the mean of the batches' losses, or their mean weighted
+        by the batch sizes, :math:`\sum_k n_k L^{(k)} / \sum_k n_k` (the mean over samples).
     log_every : int
         Print one rounded line (epoch, loss, perplexity, validation) to stdout every
         ``log_every`` epochs; 0: silent. Suits notebooks (stdout, deterministic).
@@ -152,7 +204,10 @@ def train(model, batches: Iterable, optimizer: Optimizer, *, epochs: int = 1,
     ``h = h.detach()`` between chunks. Taught in chapter 3 and chapter 4.
     """
     _check_mode(model, bptt)
-    if iter(batches) is batches:
+    if epoch_mean not in EPOCH_MEANS:
+        raise ValueError(f"epoch_mean must be one of {EPOCH_MEANS}, got {epoch_mean!r}")
+    batches_of = batches if callable(batches) else lambda epoch: batches
+    if not callable(batches) and iter(batches) is batches:
         raise TypeError("batches must be re-iterable (a list), not a one-shot iterator")
     if val_batches is not None and iter(val_batches) is val_batches:
         raise TypeError("val_batches must be re-iterable (a list), not a one-shot iterator")
@@ -160,8 +215,8 @@ def train(model, batches: Iterable, optimizer: Optimizer, *, epochs: int = 1,
     bar = _progress_bar(progress, epochs, batches)
     for epoch in range(1, epochs + 1):
         _reset(model)
-        first = len(history.losses)
-        for i, (xs, ts) in enumerate(batches, start=1):
+        first, sizes = len(history.losses), []
+        for i, (xs, ts) in enumerate(batches_of(epoch), start=1):
             step += 1
             if bptt == "full":
                 _reset(model)
@@ -179,18 +234,33 @@ def train(model, batches: Iterable, optimizer: Optimizer, *, epochs: int = 1,
             optimizer.update(model.params, grads)
             history.losses.append(loss)
             history.grad_norms.append(norm)
+            sizes.append(len(xs))
             if bar is not None:
                 bar.update()
                 bar.set_postfix(loss=f"{loss:.4f}")
-        history.epoch_losses.append(float(np.mean(history.losses[first:])))
+        history.epoch_losses.append(_epoch_loss(history.losses[first:], sizes, epoch_mean))
         if val_batches is not None:
             history.val_losses.append(evaluate(model, val_batches, bptt))
+        if metric is not None and (epoch % metric_every == 0 or epoch == epochs):
+            history.metrics.append(float(metric(model)))
+            history.metric_epochs.append(epoch)
+        if on_epoch is not None:
+            on_epoch(epoch, history)
         if log_every and (epoch % log_every == 0 or epoch == epochs):
             print(_log_line(epoch, history))
     if bar is not None:
         bar.close()
     _reset(model)
     return history
+
+
+def _epoch_loss(losses: list, sizes: list, epoch_mean: str) -> float:
+    if epoch_mean == "batch":
+        return float(np.mean(losses))
+    total = 0.0
+    for loss, n in zip(losses, sizes, strict=True):
+        total += loss * n
+    return total / sum(sizes)
 
 
 def _log_line(epoch: int, history: History) -> str:
@@ -209,3 +279,65 @@ def _progress_bar(progress: bool, epochs: int, batches):
 
     total = epochs * len(batches) if hasattr(batches, "__len__") else None
     return tqdm(total=total, desc="training")
+
+
+def fit(model, inputs, targets, *, epochs: int, rng: np.random.Generator, lr: float = 0.01,
+        batch_size: int = 32, max_grad_norm: float = 5.0, log_every: int = 0,
+        metric: Callable[[object], float] | None = None, metric_name: str = "metric",
+        name: str = "", verbose: bool = True) -> History:
+    r"""``train`` with Adam on mini-batches reshuffled every ``log_every`` epochs, in rounds.
+
+    .. math::
+
+        \theta \leftarrow \mathrm{Adam}\bigl(\theta, \nabla_\theta L\bigr), \qquad
+        g \leftarrow g \min\bigl(1, c / \|g\|\bigr)
+
+    Full BPTT (every sequence is whole, the state starts from zeros). A round is
+    ``log_every`` epochs on the same shuffled batches (``shuffled_batches``); after each
+    round ``metric(model)`` is measured and one rounded line goes to stdout: the epoch,
+    the mean loss of the round's last epoch, and the metric.
+
+    Parameters
+    ----------
+    model
+        E.g. ``SequenceClassifier``, ``SequenceGenerator``, ``SequenceTagger`` or
+        ``EncoderDecoder`` (``course_rnn.sequence_models``).
+    inputs, targets : ndarray, first axis N
+        E.g. ``xs`` (N, T, D) and ``labels`` (N,).
+    epochs : int
+    rng : numpy.random.Generator
+        Shuffles the mini-batches.
+    lr, batch_size, max_grad_norm : float, int, float
+    log_every : int
+        Epochs per round (0: one round of ``epochs``, printed once).
+    metric : callable, optional
+        ``metric(model) -> float``, e.g. the validation accuracy, printed as
+        ``metric_name``; into ``History.metrics`` (epochs in ``History.metric_epochs``).
+    name : str
+        Printed before each line.
+    verbose : bool
+        Print the lines (False: record only).
+
+    Returns
+    -------
+    History
+        ``epoch_losses``: the mean training loss of every epoch.
+
+    Notes
+    -----
+    torch: the loop ``for xb, yb in DataLoader(..., shuffle=True)`` with
+    ``torch.optim.Adam`` and ``clip_grad_norm_``. Taught in chapter 2.
+    """
+    inputs, targets = np.asarray(inputs), np.asarray(targets)
+    every = log_every or epochs
+
+    def report(epoch: int, history: History) -> None:
+        if verbose and (epoch % every == 0 or epoch == epochs):
+            line = f"{name}epoch {epoch:4d}  loss {history.epoch_losses[-1]:.4f}"
+            if metric is not None:
+                line += f"  {metric_name} {history.metrics[-1]:.4f}"
+            print(line)
+
+    return train(model, shuffled_batches(inputs, targets, batch_size, rng, every), Adam(lr=lr),
+                 epochs=epochs, bptt="full", max_grad_norm=max_grad_norm, metric=metric,
+                 metric_every=every, on_epoch=report)

@@ -1,16 +1,14 @@
-"""course_rnn.gru: gradient checks, equality with torch.nn.GRU, truncated BPTT, errors."""
+"""course_rnn.gru: reset-gate placement, truncated BPTT against torch, dtypes, errors.
+
+The gradient checks and the equality with torch.nn.GRU of every cell are in test_cells.
+"""
 
 import numpy as np
 import pytest
-import torch
 
 from _helpers_cells import (
-    SEQ_TOL,
-    STEP_TOL,
     assert_close,
-    assert_grads_close,
     assert_params_close,
-    numeric_grads,
     tensor,
     torch_grads,
     torch_module,
@@ -23,7 +21,6 @@ from course_rnn.gru import (
     gru_step_forward,
     init_gru_params,
 )
-from course_rnn.torch_ref.convert import rnn_params_to_torch
 
 
 def _params(D, H, seed=0, dtype=np.float64):
@@ -32,77 +29,6 @@ def _params(D, H, seed=0, dtype=np.float64):
 
 def _grads_dict(g):
     return {"W_x": g.dW_x, "W_h": g.dW_h, "b_x": g.db_x, "b_h": g.db_h}
-
-
-@pytest.mark.parametrize("N,D,H", [(1, 3, 4), (2, 4, 4), (3, 5, 2)])
-def test_step_gradcheck(N, D, H):
-    rng = np.random.default_rng(1)
-    inputs = dict(x_t=rng.standard_normal((N, D)), h_prev=rng.standard_normal((N, H)),
-                  **_params(D, H))
-    dh = rng.standard_normal((N, H))
-    _, cache = gru_step_forward(**inputs)
-    grads = gru_step_backward(dh, cache)
-    numeric = numeric_grads(lambda **kw: (gru_step_forward(**kw)[0],), inputs, [dh])
-    assert_grads_close(grads, inputs, numeric, STEP_TOL)
-
-
-@pytest.mark.parametrize("N,T,D,H", [(1, 1, 3, 4), (2, 3, 4, 5), (3, 4, 2, 3)])
-def test_sequence_gradcheck(N, T, D, H):
-    rng = np.random.default_rng(2)
-    inputs = dict(xs=rng.standard_normal((N, T, D)), h0=rng.standard_normal((N, H)),
-                  **_params(D, H, seed=3))
-    dhs, dh_last = rng.standard_normal((N, T, H)), rng.standard_normal((N, H))
-    *_, cache = gru_forward(**inputs)
-    grads = gru_backward(dhs, cache, dh_last)
-    numeric = numeric_grads(lambda **kw: gru_forward(**kw)[:2], inputs, [dhs, dh_last])
-    assert_grads_close(grads, inputs, numeric, SEQ_TOL)
-
-
-def test_sequence_gradcheck_last_state_only():
-    rng = np.random.default_rng(4)
-    inputs = dict(xs=rng.standard_normal((2, 5, 3)), h0=rng.standard_normal((2, 4)),
-                  **_params(3, 4))
-    dh_last = rng.standard_normal((2, 4))
-    grads = gru_backward(None, gru_forward(**inputs)[2], dh_last)
-    numeric = numeric_grads(lambda **kw: gru_forward(**kw)[:2], inputs, [None, dh_last])
-    assert_grads_close(grads, inputs, numeric, SEQ_TOL)
-
-
-@pytest.mark.parametrize("N,T,D,H", [(1, 1, 3, 4), (4, 7, 5, 6)])
-def test_sequence_equals_torch(N, T, D, H):
-    rng = np.random.default_rng(5)
-    p = _params(D, H, seed=6)
-    xs, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
-    dhs, dh_last = rng.standard_normal((N, T, H)), rng.standard_normal((N, H))
-    hs, h_last, cache = gru_forward(xs, h0, **p)
-    g = gru_backward(dhs, cache, dh_last)
-
-    m = torch_module("gru", p, D, H)
-    xs_t, h0_t = tensor(xs, True), tensor(h0[None], True)
-    out, h_n = m(xs_t, h0_t)
-    ((out * tensor(dhs)).sum() + (h_n[0] * tensor(dh_last)).sum()).backward()
-    assert_close(hs, out.detach().numpy(), "hs")
-    assert_close(h_last, h_n[0].detach().numpy(), "h_last")
-    assert_close(g.dxs, xs_t.grad.numpy(), "dxs")
-    assert_close(g.dh0, h0_t.grad[0].numpy(), "dh0")
-    assert_params_close(_grads_dict(g), torch_grads(m)[0])
-
-
-def test_step_equals_torch_cell():
-    rng = np.random.default_rng(7)
-    D, H = 3, 5
-    p = _params(D, H)
-    x, h, dh = rng.standard_normal((2, D)), rng.standard_normal((2, H)), rng.standard_normal((2, H))
-    h_next, cache = gru_step_forward(x, h, **p)
-    g = gru_step_backward(dh, cache)
-    cell = rnn_params_to_torch(p, torch.nn.GRUCell(D, H).double())
-    x_t, h_t = tensor(x, True), tensor(h, True)
-    out = cell(x_t, h_t)
-    (out * tensor(dh)).sum().backward()
-    assert_close(h_next, out.detach().numpy())
-    assert_close(g.dx_t, x_t.grad.numpy())
-    assert_close(g.dh_prev, h_t.grad.numpy())
-    assert_params_close(_grads_dict(g), torch_grads(cell)[0])
 
 
 def test_reset_gate_placement_matters():
@@ -118,17 +44,6 @@ def test_reset_gate_placement_matters():
     merged["b_x"][: 2 * H] += merged["b_h"][: 2 * H]
     merged["b_h"][: 2 * H] = 0
     np.testing.assert_allclose(gru_forward(xs, None, **p)[0], gru_forward(xs, None, **merged)[0])
-
-
-def test_step_and_sequence_agree():
-    rng = np.random.default_rng(9)
-    p = _params(3, 4)
-    xs, h0 = rng.standard_normal((2, 3, 3)), rng.standard_normal((2, 4))
-    hs, _, _ = gru_forward(xs, h0, **p)
-    h = h0
-    for t in range(3):
-        h, _ = gru_step_forward(xs[:, t], h, **p)
-        np.testing.assert_allclose(hs[:, t], h, rtol=1e-12, atol=1e-14)
 
 
 def test_truncated_bptt_equals_torch_detach():
@@ -195,3 +110,18 @@ def test_bad_input_messages():
         gru_forward(np.zeros((5, 4)), None, **p)
     with pytest.raises(ValueError, match=r"h0 has shape \(3, 3\) but xs expects N=2"):
         gru_forward(np.zeros((2, 5, 4)), np.zeros((3, 3)), **p)
+
+
+def test_lstm_parameters_and_torch_layout_are_explained():
+    rng = np.random.default_rng(0)
+    W_x, W_h = rng.standard_normal((4, 12)), rng.standard_normal((3, 12))  # an LSTM's, H=3
+    b = np.zeros(12)
+    with pytest.raises(ValueError, match=r"look like an LSTM's parameters: 4H columns "
+                                         r"\(i, f, g, o\) where a GRU needs 3H \(r, z, n\)"):
+        gru_forward(np.zeros((2, 5, 4)), None, W_x, W_h, b, b)
+    with pytest.raises(ValueError, match="look like an LSTM's parameters"):
+        TimeGRU(W_x, W_h, b, b)
+    p = _params(4, 3)
+    with pytest.raises(ValueError, match=r"W_x has shape \(9, 4\): it looks transposed.*"
+                                         r"W_x = weight_ih.T, of shape \(4, 9\)"):
+        gru_forward(np.zeros((2, 5, 4)), None, p["W_x"].T, p["W_h"], p["b_x"], p["b_h"])

@@ -1,17 +1,18 @@
-"""course_rnn.gru_variants: the Cho et al. GRU (gradient checks, torch autograd), the gap."""
+"""course_rnn.gru_variants: the Cho et al. GRU against torch autograd, and the gap.
+
+Its gradient checks (as a registered cell, "cho_gru") are in test_cells.
+"""
 
 import numpy as np
-import pytest
 import torch
 
-from _helpers_cells import SEQ_TOL, STEP_TOL, assert_grads_close, numeric_grads, tensor
+from _helpers_cells import tensor
 from course_rnn.figures.gru import draw_gru_cell
 from course_rnn.gru import gru_step_forward, init_gru_params
 from course_rnn.gru_variants import (
     candidate_gap,
     cho_gru_backward,
     cho_gru_forward,
-    cho_gru_step_backward,
     cho_gru_step_forward,
 )
 
@@ -32,30 +33,6 @@ def _torch_cho(xs, h0, W_x, W_h, b_x, b_h):
         h = (1 - z) * n + z * h
         hs.append(h)
     return torch.stack(hs, dim=1), h
-
-
-@pytest.mark.parametrize("N,D,H", [(1, 3, 4), (2, 4, 4), (3, 5, 2)])
-def test_step_gradcheck(N, D, H):
-    rng = np.random.default_rng(1)
-    inputs = dict(x_t=rng.standard_normal((N, D)), h_prev=rng.standard_normal((N, H)),
-                  **_params(D, H))
-    dh = rng.standard_normal((N, H))
-    _, cache = cho_gru_step_forward(**inputs)
-    grads = cho_gru_step_backward(dh, cache)
-    numeric = numeric_grads(lambda **kw: (cho_gru_step_forward(**kw)[0],), inputs, [dh])
-    assert_grads_close(grads, inputs, numeric, STEP_TOL)
-
-
-@pytest.mark.parametrize("N,T,D,H", [(1, 1, 3, 4), (2, 3, 4, 5), (3, 4, 2, 3)])
-def test_sequence_gradcheck(N, T, D, H):
-    rng = np.random.default_rng(2)
-    inputs = dict(xs=rng.standard_normal((N, T, D)), h0=rng.standard_normal((N, H)),
-                  **_params(D, H, seed=3))
-    dhs, dh_last = rng.standard_normal((N, T, H)), rng.standard_normal((N, H))
-    *_, caches = cho_gru_forward(**inputs)
-    grads = cho_gru_backward(dhs, caches, dh_last)
-    numeric = numeric_grads(lambda **kw: cho_gru_forward(**kw)[:2], inputs, [dhs, dh_last])
-    assert_grads_close(grads, inputs, numeric, SEQ_TOL)
 
 
 def test_equals_torch_autograd():

@@ -1,4 +1,7 @@
-"""course_rnn.lstm: gradient checks, equality with torch.nn.LSTM, truncated BPTT, errors."""
+"""course_rnn.lstm: gate order, truncated BPTT against torch, TimeLSTM, dtypes, errors.
+
+The gradient checks and the equality with torch.nn.LSTM of every cell are in test_cells.
+"""
 
 import warnings
 
@@ -7,16 +10,13 @@ import pytest
 import torch
 
 from _helpers_cells import (
-    SEQ_TOL,
-    STEP_TOL,
     assert_close,
-    assert_grads_close,
     assert_params_close,
-    numeric_grads,
     tensor,
     torch_grads,
     torch_module,
 )
+from course_rnn._ops import sigmoid
 from course_rnn.lstm import (
     GATE_ORDER,
     TimeLSTM,
@@ -25,10 +25,8 @@ from course_rnn.lstm import (
     lstm_forward,
     lstm_step_backward,
     lstm_step_forward,
-    sigmoid,
     split_gates,
 )
-from course_rnn.torch_ref.convert import rnn_params_to_torch
 
 
 def _params(D, H, seed=0, dtype=np.float64):
@@ -54,100 +52,6 @@ def test_sigmoid_is_stable_and_accurate():
         y = sigmoid(x)
     np.testing.assert_allclose(y, torch.sigmoid(torch.tensor(x)).numpy(), rtol=1e-14, atol=1e-16)
     assert sigmoid(np.float32(1.0)).dtype == np.float32
-
-
-@pytest.mark.parametrize("N,D,H", [(1, 3, 4), (2, 4, 4), (3, 5, 2)])
-def test_step_gradcheck(N, D, H):
-    rng = np.random.default_rng(1)
-    inputs = dict(x_t=rng.standard_normal((N, D)), h_prev=rng.standard_normal((N, H)),
-                  c_prev=rng.standard_normal((N, H)), **_params(D, H))
-    dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    *_, cache = lstm_step_forward(**inputs)
-    grads = lstm_step_backward(dh, dc, cache)
-    numeric = numeric_grads(lambda **kw: lstm_step_forward(**kw)[:2], inputs, [dh, dc])
-    assert_grads_close(grads, inputs, numeric, STEP_TOL)
-
-
-@pytest.mark.parametrize("N,T,D,H", [(1, 1, 3, 4), (2, 3, 4, 5), (3, 4, 2, 3)])
-def test_sequence_gradcheck(N, T, D, H):
-    rng = np.random.default_rng(2)
-    inputs = dict(xs=rng.standard_normal((N, T, D)), h0=rng.standard_normal((N, H)),
-                  c0=rng.standard_normal((N, H)), **_params(D, H, seed=3))
-    dhs = rng.standard_normal((N, T, H))
-    dh_last, dc_last = rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    *_, cache = lstm_forward(**inputs)
-    grads = lstm_backward(dhs, cache, dh_last, dc_last)
-
-    def fn(**kw):
-        hs, (h, c), _ = lstm_forward(**kw)
-        return hs, h, c
-
-    numeric = numeric_grads(fn, inputs, [dhs, dh_last, dc_last])
-    assert_grads_close(grads, inputs, numeric, SEQ_TOL)
-
-
-def test_sequence_gradcheck_last_state_only():
-    rng = np.random.default_rng(4)
-    inputs = dict(xs=rng.standard_normal((2, 5, 3)), h0=rng.standard_normal((2, 4)),
-                  c0=rng.standard_normal((2, 4)), **_params(3, 4))
-    dh_last = rng.standard_normal((2, 4))
-    grads = lstm_backward(None, lstm_forward(**inputs)[2], dh_last)
-    numeric = numeric_grads(lambda **kw: (lstm_forward(**kw)[1][0],), inputs, [dh_last])
-    assert_grads_close(grads, inputs, numeric, SEQ_TOL)
-
-
-@pytest.mark.parametrize("N,T,D,H", [(1, 1, 3, 4), (4, 7, 5, 6)])
-def test_sequence_equals_torch(N, T, D, H):
-    rng = np.random.default_rng(5)
-    p = _params(D, H, seed=6)
-    xs, h0, c0 = (rng.standard_normal(s) for s in [(N, T, D), (N, H), (N, H)])
-    dhs, dh_last, dc_last = (rng.standard_normal(s) for s in [(N, T, H), (N, H), (N, H)])
-    hs, (h_last, c_last), cache = lstm_forward(xs, h0, c0, **p)
-    g = lstm_backward(dhs, cache, dh_last, dc_last)
-
-    m = torch_module("lstm", p, D, H)
-    xs_t, h0_t, c0_t = tensor(xs, True), tensor(h0[None], True), tensor(c0[None], True)
-    out, (h_n, c_n) = m(xs_t, (h0_t, c0_t))
-    loss = (out * tensor(dhs)).sum() + (h_n[0] * tensor(dh_last)).sum()
-    (loss + (c_n[0] * tensor(dc_last)).sum()).backward()
-    assert_close(hs, out.detach().numpy(), "hs")
-    assert_close(h_last, h_n[0].detach().numpy(), "h_last")
-    assert_close(c_last, c_n[0].detach().numpy(), "c_last")
-    assert_close(g.dxs, xs_t.grad.numpy(), "dxs")
-    assert_close(g.dh0, h0_t.grad[0].numpy(), "dh0")
-    assert_close(g.dc0, c0_t.grad[0].numpy(), "dc0")
-    assert_params_close(_grads_dict(g), torch_grads(m)[0])
-
-
-def test_step_equals_torch_cell():
-    rng = np.random.default_rng(7)
-    D, H = 3, 5
-    p = _params(D, H)
-    x, h, c = rng.standard_normal((2, D)), rng.standard_normal((2, H)), rng.standard_normal((2, H))
-    dh, dc = rng.standard_normal((2, H)), rng.standard_normal((2, H))
-    h_next, c_next, cache = lstm_step_forward(x, h, c, **p)
-    g = lstm_step_backward(dh, dc, cache)
-    cell = rnn_params_to_torch(p, torch.nn.LSTMCell(D, H).double())
-    x_t, h_t, c_t = tensor(x, True), tensor(h, True), tensor(c, True)
-    h1, c1 = cell(x_t, (h_t, c_t))
-    ((h1 * tensor(dh)).sum() + (c1 * tensor(dc)).sum()).backward()
-    assert_close(h_next, h1.detach().numpy())
-    assert_close(c_next, c1.detach().numpy())
-    assert_close(g.dx_t, x_t.grad.numpy())
-    assert_close(g.dh_prev, h_t.grad.numpy())
-    assert_close(g.dc_prev, c_t.grad.numpy())
-    assert_params_close(_grads_dict(g), torch_grads(cell)[0])
-
-
-def test_step_and_sequence_agree():
-    rng = np.random.default_rng(8)
-    p = _params(3, 4)
-    xs, h0, c0 = rng.standard_normal((2, 3, 3)), rng.standard_normal((2, 4)), np.zeros((2, 4))
-    hs, _, _ = lstm_forward(xs, h0, c0, **p)
-    h, c = h0, c0
-    for t in range(3):
-        h, c, _ = lstm_step_forward(xs[:, t], h, c, **p)
-        np.testing.assert_allclose(hs[:, t], h, rtol=1e-12, atol=1e-14)
 
 
 def test_truncated_bptt_equals_torch_detach():
@@ -237,3 +141,25 @@ def test_bad_input_messages():
         lstm_forward(np.zeros((5, 4)), None, None, **p)
     with pytest.raises(ValueError, match=r"c0 has shape \(2, 5\) but W_h expects H=3"):
         lstm_forward(np.zeros((2, 5, 4)), None, np.zeros((2, 5)), **p)
+
+
+def test_zero_length_sequence_is_a_value_error():
+    """torch raises for T = 0; lstm_forward used to fail with an IndexError."""
+    p = _params(4, 3)
+    with pytest.raises(ValueError, match=r"xs has shape \(2, 0, 4\): T must be at least 1"):
+        lstm_forward(np.zeros((2, 0, 4)), None, None, **p)
+
+
+def test_gru_parameters_and_torch_layout_are_explained():
+    rng = np.random.default_rng(0)
+    W_x, W_h = rng.standard_normal((4, 9)), rng.standard_normal((3, 9))  # a GRU's, H=3
+    with pytest.raises(ValueError, match=r"look like a GRU's parameters: 3H columns \(r, z, n\) "
+                                         r"where an LSTM needs 4H \(i, f, g, o\)"):
+        lstm_forward(np.zeros((2, 5, 4)), None, None, W_x, W_h, np.zeros(9))
+    p = _params(4, 3)
+    with pytest.raises(ValueError, match=r"W_x has shape \(12, 4\): it looks transposed.*"
+                                         r"W_x = weight_ih.T, of shape \(4, 12\)"):
+        lstm_forward(np.zeros((2, 5, 4)), None, None, p["W_x"].T, p["W_h"], p["b"])
+    with pytest.raises(ValueError, match=r"W_h has shape \(12, 3\): it looks transposed.*"
+                                         r"W_h = weight_hh.T"):
+        TimeLSTM(p["W_x"], p["W_h"].T, p["b"])

@@ -12,9 +12,9 @@ from _helpers_cells import (
     torch_grads,
     torch_module,
 )
+from course_rnn.cells import get_cell, names
 from course_rnn.gradcheck import rel_error
 from course_rnn.gru import init_gru_params
-from course_rnn.lstm import init_lstm_params
 from course_rnn.multilayer import (
     bidirectional_backward,
     bidirectional_forward,
@@ -26,24 +26,22 @@ from course_rnn.multilayer import (
 )
 from course_rnn.rnn import init_rnn_params
 
-CELLS = ["rnn", "rnn_relu", "lstm", "gru"]
-INIT = {"rnn": init_rnn_params, "rnn_relu": init_rnn_params, "lstm": init_lstm_params,
-        "gru": init_gru_params}
+CELLS = [c for c in names() if get_cell(c).torch_class is not None]  # compared with torch
 
 
 def _layers(cell, D, H, num_layers, bidirectional, rng):
     layers, d_in = [], D
     for _ in range(num_layers):
         if bidirectional:
-            layers.append((INIT[cell](d_in, H, rng), INIT[cell](d_in, H, rng)))
+            layers.append((get_cell(cell).init(d_in, H, rng), get_cell(cell).init(d_in, H, rng)))
         else:
-            layers.append(INIT[cell](d_in, H, rng))
+            layers.append(get_cell(cell).init(d_in, H, rng))
         d_in = H * (2 if bidirectional else 1)
     return layers
 
 
 def _random_state(cell, N, H, rng):
-    if cell == "lstm":
+    if get_cell(cell).paired_state:
         return rng.standard_normal((N, H)), rng.standard_normal((N, H))
     return rng.standard_normal((N, H))
 
@@ -57,7 +55,7 @@ def _states(cell, num_layers, bidirectional, N, H, rng):
 
 def _torch_state(states, cell, grad):
     h = to_torch_states(states, cell)
-    if cell == "lstm":
+    if get_cell(cell).paired_state:
         return tensor(h[0], grad), tensor(h[1], grad)
     return tensor(h, grad)
 
@@ -82,7 +80,7 @@ def test_equals_torch(cell, num_layers, bidirectional):
         dstates, cell, False)
     out, last_t = m(xs_t, s0_t)
     loss = (out * tensor(dhs)).sum()
-    if cell == "lstm":
+    if get_cell(cell).paired_state:
         loss = loss + (last_t[0] * ds_t[0]).sum() + (last_t[1] * ds_t[1]).sum()
     else:
         loss = loss + (last_t * ds_t).sum()
@@ -91,7 +89,7 @@ def test_equals_torch(cell, num_layers, bidirectional):
     assert_close(hs, out.detach().numpy(), "hs")
     ours_last = to_torch_states(lasts, cell)
     ours_ds0 = to_torch_states(g.dstates0, cell)
-    if cell == "lstm":
+    if get_cell(cell).paired_state:
         for k in range(2):
             assert_close(ours_last[k], last_t[k].detach().numpy(), "last state")
             assert_close(ours_ds0[k], s0_t[k].grad.numpy(), "d initial state")
@@ -111,7 +109,7 @@ def test_equals_torch(cell, num_layers, bidirectional):
 def test_bidirectional_gradcheck(cell):
     rng = np.random.default_rng(1)
     N, T, D, H = 2, 3, 3, 2
-    p_f, p_b = INIT[cell](D, H, rng), INIT[cell](D, H, rng)
+    p_f, p_b = get_cell(cell).init(D, H, rng), get_cell(cell).init(D, H, rng)
     xs = rng.standard_normal((N, T, D))
     dhs = rng.standard_normal((N, T, 2 * H))
     *_, cache = bidirectional_forward(cell, xs, p_f, p_b)
@@ -170,8 +168,22 @@ def test_torch_state_layout_round_trip():
 def test_errors():
     rng = np.random.default_rng(4)
     p = init_rnn_params(3, 2, rng)
-    with pytest.raises(ValueError, match="cell must be one of"):
+    with pytest.raises(ValueError, match=r"cell must be one of \('rnn', .* got 'transformer'"):
         cell_forward("transformer", np.zeros((1, 2, 3)), None, p)
+    # a dict where a list with one entry per layer is expected
+    with pytest.raises(TypeError, match="layers_params must be a list with one dict per layer "
+                                        r"\(or a pair of dicts for a bidirectional layer\), "
+                                        "got a dict"):
+        stacked_forward("rnn", np.zeros((1, 2, 3)), p)
+    _, _, cache = stacked_forward("rnn", np.zeros((1, 2, 3)), [p])
+    with pytest.raises(TypeError, match="dstates_last must be a list with one gradient of the "
+                                        "last state per layer, or None, got a dict"):
+        stacked_backward(np.zeros((1, 2, 2)), cache, {"h": np.zeros((1, 2))})
+    with pytest.raises(TypeError, match="cache must be the StackedCache returned by "
+                                        "stacked_forward, got tuple"):
+        stacked_backward(np.zeros((1, 2, 2)), cache.layers[0])
+    with pytest.raises(TypeError, match="states0 must be a list with one initial state"):
+        stacked_forward("rnn", np.zeros((1, 2, 3)), [p], np.zeros((1, 2)))
     with pytest.raises(ValueError, match="states0 has 1 entries but layers_params has 2"):
         stacked_forward("rnn", np.zeros((1, 2, 3)), [p, init_rnn_params(2, 2, rng)], [None])
     # the second layer's W_xh must have H rows: the usual error names the shapes

@@ -1,16 +1,14 @@
-"""course_rnn.rnn: gradient checks, equality with torch.nn.RNN, truncated BPTT, errors."""
+"""course_rnn.rnn: truncated BPTT against torch, TimeRNN, dtypes, errors.
+
+The gradient checks and the equality with torch.nn.RNN of every cell are in test_cells.
+"""
 
 import numpy as np
 import pytest
-import torch
 
 from _helpers_cells import (
-    SEQ_TOL,
-    STEP_TOL,
     assert_close,
-    assert_grads_close,
     assert_params_close,
-    numeric_grads,
     tensor,
     torch_grads,
     torch_module,
@@ -31,105 +29,8 @@ def _params(D, H, seed=0, dtype=np.float64):
     return init_rnn_params(D, H, np.random.default_rng(seed), dtype)
 
 
-@pytest.mark.parametrize("nonlinearity", NONLIN)
-@pytest.mark.parametrize("N,D,H", [(1, 3, 4), (2, 4, 4), (3, 5, 2)])
-def test_step_gradcheck(N, D, H, nonlinearity):
-    rng = np.random.default_rng(1)
-    inputs = dict(x_t=rng.standard_normal((N, D)), h_prev=rng.standard_normal((N, H)),
-                  **_params(D, H))
-    dh = rng.standard_normal((N, H))
-    _, cache = rnn_step_forward(**inputs, nonlinearity=nonlinearity)
-    grads = rnn_step_backward(dh, cache)
-
-    def fn(**kw):
-        return (rnn_step_forward(**kw, nonlinearity=nonlinearity)[0],)
-
-    assert_grads_close(grads, inputs, numeric_grads(fn, inputs, [dh]), STEP_TOL)
-
-
-@pytest.mark.parametrize("nonlinearity", NONLIN)
-@pytest.mark.parametrize("N,T,D,H", [(1, 1, 3, 4), (2, 3, 4, 5), (3, 4, 2, 3)])
-def test_sequence_gradcheck(N, T, D, H, nonlinearity):
-    rng = np.random.default_rng(2)
-    inputs = dict(xs=rng.standard_normal((N, T, D)), h0=rng.standard_normal((N, H)),
-                  **_params(D, H, seed=3))
-    dhs, dh_last = rng.standard_normal((N, T, H)), rng.standard_normal((N, H))
-    *_, cache = rnn_forward(**inputs, nonlinearity=nonlinearity)
-    grads = rnn_backward(dhs, cache, dh_last)
-
-    def fn(**kw):
-        return rnn_forward(**kw, nonlinearity=nonlinearity)[:2]
-
-    assert_grads_close(grads, inputs, numeric_grads(fn, inputs, [dhs, dh_last]), SEQ_TOL)
-
-
-def test_sequence_gradcheck_last_state_only():
-    """dhs=None: only h_last feeds the loss (a sequence classifier)."""
-    rng = np.random.default_rng(4)
-    inputs = dict(xs=rng.standard_normal((2, 5, 3)), h0=rng.standard_normal((2, 4)),
-                  **_params(3, 4))
-    dh_last = rng.standard_normal((2, 4))
-    grads = rnn_backward(None, rnn_forward(**inputs)[2], dh_last)
-    numeric = numeric_grads(lambda **kw: rnn_forward(**kw)[:2], inputs, [None, dh_last])
-    assert_grads_close(grads, inputs, numeric, SEQ_TOL)
-
-
 def _torch_rnn(p, nonlinearity, D, H):
     return torch_module("rnn_relu" if nonlinearity == "relu" else "rnn", p, D, H)
-
-
-@pytest.mark.parametrize("nonlinearity", NONLIN)
-@pytest.mark.parametrize("N,T,D,H", [(1, 1, 3, 4), (4, 7, 5, 6)])
-def test_sequence_equals_torch(N, T, D, H, nonlinearity):
-    rng = np.random.default_rng(5)
-    p = _params(D, H, seed=6)
-    xs, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
-    dhs, dh_last = rng.standard_normal((N, T, H)), rng.standard_normal((N, H))
-    hs, h_last, cache = rnn_forward(xs, h0, **p, nonlinearity=nonlinearity)
-    g = rnn_backward(dhs, cache, dh_last)
-
-    m = _torch_rnn(p, nonlinearity, D, H)
-    xs_t, h0_t = tensor(xs, True), tensor(h0[None], True)
-    out, h_n = m(xs_t, h0_t)
-    ((out * tensor(dhs)).sum() + (h_n[0] * tensor(dh_last)).sum()).backward()
-    assert_close(hs, out.detach().numpy(), "hs")
-    assert_close(h_last, h_n[0].detach().numpy(), "h_last")
-    assert_close(g.dxs, xs_t.grad.numpy(), "dxs")
-    assert_close(g.dh0, h0_t.grad[0].numpy(), "dh0")
-    assert_params_close({"W_xh": g.dW_xh, "W_hh": g.dW_hh, "b_h": g.db_h}, torch_grads(m)[0])
-
-
-@pytest.mark.parametrize("nonlinearity", NONLIN)
-def test_step_equals_torch_cell(nonlinearity):
-    rng = np.random.default_rng(7)
-    D, H = 3, 5
-    p = _params(D, H)
-    x, h = rng.standard_normal((2, D)), rng.standard_normal((2, H))
-    dh = rng.standard_normal((2, H))
-    h_next, cache = rnn_step_forward(x, h, **p, nonlinearity=nonlinearity)
-    g = rnn_step_backward(dh, cache)
-    cell = torch.nn.RNNCell(D, H, nonlinearity=nonlinearity).double()
-    from course_rnn.torch_ref.convert import rnn_params_to_torch
-
-    rnn_params_to_torch(p, cell)
-    x_t, h_t = tensor(x, True), tensor(h, True)
-    out = cell(x_t, h_t)
-    (out * tensor(dh)).sum().backward()
-    assert_close(h_next, out.detach().numpy())
-    assert_close(g.dx_t, x_t.grad.numpy())
-    assert_close(g.dh_prev, h_t.grad.numpy())
-    assert_params_close({"W_xh": g.dW_xh, "W_hh": g.dW_hh, "b_h": g.db_h}, torch_grads(cell)[0])
-
-
-def test_step_and_sequence_agree():
-    rng = np.random.default_rng(8)
-    p = _params(3, 4)
-    xs, h0 = rng.standard_normal((2, 3, 3)), rng.standard_normal((2, 4))
-    hs, _, _ = rnn_forward(xs, h0, **p)
-    h = h0
-    for t in range(3):
-        h, _ = rnn_step_forward(xs[:, t], h, **p)
-        np.testing.assert_allclose(hs[:, t], h, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("nonlinearity", NONLIN)
@@ -251,3 +152,17 @@ def test_bad_input_messages():
         rnn_backward(np.zeros((2, 4, 3)), cache)
     with pytest.raises(TypeError, match="xs must be a numeric array"):
         rnn_forward(np.array([[["a"]]]), None, **p)
+
+
+def test_torch_weight_ih_passed_as_W_xh_is_named_transposed():
+    """torch's weight_ih is (H, D): the message says W_xh = weight_ih.T."""
+    p = _params(4, 3)  # D=4, H=3
+    with pytest.raises(ValueError, match=r"W_xh has shape \(3, 4\): it looks transposed "
+                                         r"\(torch's weight_ih is \(H, D\)\); course_rnn uses "
+                                         r"W_xh = weight_ih.T, of shape \(4, 3\)"):
+        rnn_forward(np.zeros((2, 5, 4)), None, p["W_xh"].T, p["W_hh"], p["b_h"])
+    with pytest.raises(ValueError, match="looks transposed"):
+        TimeRNN(p["W_xh"].T, p["W_hh"], p["b_h"])
+    # not detectable when D == H (both layouts are square): the usual checks only
+    sq = _params(3, 3)
+    rnn_forward(np.zeros((2, 5, 3)), None, sq["W_xh"].T, sq["W_hh"], sq["b_h"])

@@ -224,3 +224,19 @@ def test_encode_through_padding_and_given_context():
     assert np.array_equal(m.generate(src, T_OUT, context=m.encode(src)), m.generate(src, T_OUT))
     assert not np.array_equal(m.generate(src, T_OUT, context=np.zeros_like(naive) + 3.0),
                               m.generate(src, T_OUT))
+
+
+def test_parts_and_load_params_restore_a_checkpoint():
+    m = model(E=4, H=5, seed=11, dtype=np.float32)
+    assert list(m.parts) == ["enc", "dec"] and not m.stateful
+    assert list(m.params) == list(init_seq2seq_params(V_SRC, V_TGT, 4, 5,
+                                                      np.random.default_rng(11)))
+    src, _ = data(4, seed=7)
+    saved = {k: v.copy() for k, v in m.params.items()}
+    other = model(E=4, H=5, seed=12, dtype=np.float32)
+    assert not np.array_equal(other.generate(src, T_OUT), m.generate(src, T_OUT))
+    other.load_params(saved)
+    assert np.array_equal(other.generate(src, T_OUT), m.generate(src, T_OUT))
+    assert all(v.dtype == np.float32 for v in other.params.values())
+    tgt = other.generate(src, T_OUT)
+    assert np.array_equal(other.predict(src, tgt).argmax(-1), tgt)  # teacher forcing on its own

@@ -1,4 +1,5 @@
-"""Training loop and language model: truncated BPTT equals torch with .detach(), and more."""
+"""The training loop: truncated BPTT equals torch with .detach(), full BPTT, shuffled batches,
+metrics and callbacks, the sample-weighted epoch mean, and ``fit``."""
 
 import numpy as np
 import pytest
@@ -6,10 +7,11 @@ import torch
 import torch.nn.functional as F
 
 from course_rnn.data.batches import truncated_bptt_batches
-from course_rnn.gradcheck import check_gradients
+from course_rnn.data.tasks import comparison_task, sine_from_vector
 from course_rnn.models import RNNLanguageModel
 from course_rnn.optim import SGD, Adam, Momentum, global_norm
-from course_rnn.training import evaluate, perplexity, train
+from course_rnn.sequence_models import SequenceGenerator, SequenceTagger
+from course_rnn.training import evaluate, fit, perplexity, shuffled_batches, train
 
 V, D, H = 7, 4, 5
 
@@ -120,17 +122,6 @@ def test_train_full_bptt_resets_the_state_before_every_batch():
         np.testing.assert_allclose(ours, loss.item(), rtol=1e-6)
 
 
-def test_language_model_gradient_check():
-    model = RNNLanguageModel(5, 3, 4, rng=4, stateful=False)
-    rng = np.random.default_rng(4)
-    xs, ts = rng.integers(0, 5, (2, 3)), rng.integers(0, 5, (2, 3))
-    ts[0, 1] = -100  # a padded position
-    model.forward(xs, ts)
-    model.backward()
-    errors = check_gradients(lambda: model.forward(xs, ts), model.params, model.grads)
-    assert max(errors.values()) < 1e-6, errors
-
-
 def test_nan_loss_stops_training_and_names_the_step():
     class Poison(SGD):
         """Writes a nan into the weights after the third update."""
@@ -182,35 +173,79 @@ def test_train_argument_errors():
         train(model, iter(batches), SGD(0.1), bptt="full")
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_language_model_keeps_dtype(dtype):
-    model = RNNLanguageModel(V, D, H, rng=8, dtype=dtype)
-    batches = truncated_bptt_batches(_corpus(), 2, 5)[:2]
-    train(model, batches, Adam(0.01), max_grad_norm=1.0)
-    assert all(p.dtype == dtype for p in model.params.values())
-    assert all(g.dtype == dtype for g in model.grads.values())
+def test_shuffled_batches_draw_a_new_order_every_few_epochs():
+    xs, ys = np.arange(10)[:, None], np.arange(10)
+    batches = shuffled_batches(xs, ys, 4, np.random.default_rng(0), every=2)
+    first = batches(1)
+    assert [len(b[0]) for b in first] == [4, 4, 2]
+    assert sorted(np.concatenate([b[1] for b in first])) == list(range(10))
+    assert all(np.array_equal(b[0][:, 0], b[1]) for b in first)  # inputs and targets together
+    assert batches(2) is first  # the same batches within a round
+    order = np.random.default_rng(0)
+    order.permutation(10)
+    third = batches(3)
+    assert np.array_equal(np.concatenate([b[1] for b in third]), order.permutation(10))
+    with pytest.raises(ValueError, match="every"):
+        shuffled_batches(xs, ys, 4, np.random.default_rng(0), every=0)
 
 
-@pytest.mark.parametrize("name", ["lstm", "gru"])
-def test_language_model_with_an_lstm_or_gru_layer(name):
-    from course_rnn.gru import TimeGRU
-    from course_rnn.layers import Embedding, TimeAffine
-    from course_rnn.lstm import TimeLSTM
-    from course_rnn.models import LanguageModel
+def test_callable_batches_metric_callback_and_sample_mean():
+    model = RNNLanguageModel(V, D, H, rng=10, stateful=False)
+    rng = np.random.default_rng(10)
+    data = [(rng.integers(0, V, (n, 4)), rng.integers(0, V, (n, 4))) for n in (3, 1)]
+    seen, calls = [], []
 
-    rng = np.random.default_rng(9)
-    Hs = 3
-    if name == "lstm":  # W_x (D, 4H), W_h (H, 4H), b (4H,)
-        shapes, cls = [(D, 4 * Hs), (Hs, 4 * Hs), (4 * Hs,)], TimeLSTM
-    else:  # W_x (D, 3H), W_h (H, 3H), b_x, b_h (3H,)
-        shapes, cls = [(D, 3 * Hs), (Hs, 3 * Hs), (3 * Hs,), (3 * Hs,)], TimeGRU
-    rec = cls(*(0.3 * rng.standard_normal(s) for s in shapes))
-    model = LanguageModel(Embedding(rng.standard_normal((V, D))), rec,
-                          TimeAffine(rng.standard_normal((Hs, V)), np.zeros(V)),
-                          recurrent_name=name)
-    xs, ts = rng.integers(0, V, (2, 3)), rng.integers(0, V, (2, 3))
-    model.forward(xs, ts)
-    model.backward()
-    assert f"{name}.W_x" in model.params
-    errors = check_gradients(lambda: model.forward(xs, ts), model.params, model.grads)
-    assert max(errors.values()) < 1e-6, errors
+    def batches(epoch):
+        seen.append(epoch)
+        return data
+
+    hist = train(model, batches, SGD(0.1), epochs=3, bptt="full", metric=lambda m: 7.0,
+                 metric_every=2, on_epoch=lambda e, h: calls.append((e, len(h.epoch_losses))),
+                 epoch_mean="sample")
+    assert seen == [1, 2, 3] and calls == [(1, 1), (2, 2), (3, 3)]
+    assert hist.metric_epochs == [2, 3] and hist.metrics == [7.0, 7.0]
+    for k in range(3):
+        a, b = hist.losses[2 * k : 2 * k + 2]
+        assert hist.epoch_losses[k] == (a * 3 + b * 1) / 4  # weighted by the batch sizes
+    plain = train(RNNLanguageModel(V, D, H, rng=10, stateful=False), data, SGD(0.1), epochs=3,
+                  bptt="full")
+    assert plain.losses == hist.losses
+    assert plain.epoch_losses == [float(np.mean(plain.losses[i:i + 2])) for i in (0, 2, 4)]
+    assert plain.epoch_losses != hist.epoch_losses
+    with pytest.raises(ValueError, match="epoch_mean"):
+        train(model, data, SGD(0.1), bptt="full", epoch_mean="token")
+
+
+def test_fit_lowers_the_loss_and_prints_rounded_lines(capsys):
+    r = np.random.default_rng(11)
+    xs, labels = comparison_task(64, 6, r, "previous")
+    model = SequenceTagger(1, 8, 2, r)
+    history = fit(model, xs, labels, epochs=6, rng=r, lr=0.02, log_every=3,
+                  metric=lambda m: float(np.mean(m.predict(xs).argmax(-1) == labels)),
+                  metric_name="acc", name="tagger ")
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("tagger epoch    3  loss ")
+    assert lines[1].startswith("tagger epoch    6  loss ") and "  acc 0." in lines[1]
+    assert len(history.epoch_losses) == 6 and history.metric_epochs == [3, 6]
+    assert len(history.metrics) == 2 and len(history.losses) == 6 * 2  # 2 batches an epoch
+    assert history.epoch_losses[-1] < history.epoch_losses[0]
+    fit(model, xs, labels, epochs=2, rng=r, verbose=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_fit_is_reproducible_and_equals_train_on_the_same_batches():
+    def run(use_fit):
+        r = np.random.default_rng(12)
+        x, ys = sine_from_vector(40, 5, r)
+        model = SequenceGenerator(2, 4, 1, r)
+        if use_fit:
+            return fit(model, x, ys, epochs=4, rng=r, log_every=2, verbose=False).losses
+        optimizer, losses = Adam(lr=0.01), []
+        for _ in range(2):  # two rounds of two epochs on the same shuffled batches
+            order = r.permutation(40)
+            batches = [(x[order[i:i + 32]], ys[order[i:i + 32]]) for i in (0, 32)]
+            losses += train(model, batches, optimizer, epochs=2, bptt="full",
+                            max_grad_norm=5.0).losses
+        return losses
+
+    assert run(True) == run(True) == run(False)

@@ -1,12 +1,10 @@
-"""experiments.deep_rnn: state growth, batch norm of one step, dropout reach, influence maps,
-and the numpy regressor (gradient check and torch)."""
+"""experiments.deep_rnn: state growth, batch norm of one step, dropout reach, influence maps."""
 
 import numpy as np
 import pytest
 import torch
 
 from course_rnn.experiments.deep_rnn import (
-    RNNRegressor,
     batchnorm_forward,
     dropout_reach,
     influence_map,
@@ -16,12 +14,7 @@ from course_rnn.experiments.deep_rnn import (
     weight_update_growth,
 )
 from course_rnn.experiments.gradients import spectral_radius
-from course_rnn.forecast.models import init_recurrent
-from course_rnn.gradcheck import numerical_gradient, rel_error
-from course_rnn.optim import Adam
 from course_rnn.torch_ref.convert import rnn_params_from_torch, rnn_params_to_torch
-from course_rnn.torch_ref.models import TorchSequenceRegressor
-from course_rnn.training import train
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
@@ -137,51 +130,3 @@ def test_influence_map_equals_torch(bidirectional):
     np.testing.assert_allclose(M, _torch_influence(m, xs), rtol=1e-8, atol=1e-14)
     future = M[np.triu_indices(6, k=1)]
     assert (future.min() > 1e-6) if bidirectional else (future.max() == 0)
-
-
-def _regressor(rng, activation="tanh", D=2, H=4, k=3):
-    p = init_recurrent("rnn", D, H, rng, dtype=np.float64)
-    p["b_h"] = 0.1 * rng.standard_normal(H)
-    return RNNRegressor(p, rng.standard_normal((H, k)), rng.standard_normal(k), activation)
-
-
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_regressor_gradient_check(activation):
-    rng = np.random.default_rng(8)
-    model = _regressor(rng, activation)
-    xs, ys = rng.standard_normal((3, 5, 2)), rng.standard_normal((3, 3))
-    model.forward(xs, ys)
-    model.backward()
-    for name, value in model.params.items():
-        def f(z, name=name, value=value):
-            old = value.copy()
-            value[...] = z
-            loss = model.forward(xs, ys)
-            value[...] = old
-            return loss
-        num = numerical_gradient(f, value.copy())
-        assert rel_error(model.grads[name], num) < 1e-7, name
-
-
-def test_regressor_equals_torch_and_trains():
-    rng = np.random.default_rng(9)
-    model = _regressor(rng, k=1)
-    xs, ys = rng.standard_normal((5, 6, 2)), rng.standard_normal((5, 1))
-    tm = TorchSequenceRegressor(D=2, H=4, out=1, cell="rnn").double()
-    p = model.params
-    rnn_params_to_torch([{k: p["rnn." + k] for k in ("W_xh", "W_hh", "b_h")}], tm.rnn)
-    with torch.no_grad():
-        tm.head.weight.copy_(torch.tensor(p["head.W"].T))
-        tm.head.bias.copy_(torch.tensor(p["head.b"]))
-    loss_t = torch.mean((tm(torch.tensor(xs)) - torch.tensor(ys)) ** 2)
-    loss_t.backward()
-    assert model.forward(xs, ys) == pytest.approx(loss_t.item(), rel=1e-12)
-    model.backward()
-    np.testing.assert_allclose(model.grads["head.W"], tm.head.weight.grad.numpy().T, rtol=1e-8)
-    np.testing.assert_allclose(model.grads["rnn.W_hh"], tm.rnn.weight_hh_l0.grad.numpy().T,
-                               rtol=1e-8)
-    np.testing.assert_allclose(model.predict(xs), tm(torch.tensor(xs)).detach().numpy(),
-                               rtol=1e-10)
-    batches = [(xs, ys)]
-    h = train(model, batches, Adam(0.05), epochs=30, bptt="full")
-    assert h.epoch_losses[-1] < 0.2 * h.epoch_losses[0]

@@ -82,7 +82,7 @@ def test_initialisers():
 def _input(key, N=3, seed=0):
     X = np.random.default_rng(seed).standard_normal((N, 50, 1))
     model = build_model(key, 1, dtype=np.float64)
-    Y = np.random.default_rng(seed + 1).standard_normal(model.forward(X).shape)
+    Y = np.random.default_rng(seed + 1).standard_normal(model.predict(X).shape)
     return model, X, Y
 
 
@@ -90,7 +90,8 @@ def _input(key, N=3, seed=0):
 def test_gradients_of_every_model(key):
     """Each layer's parameter gradients against centred differences (a few entries each)."""
     model, X, Y = _input(key)
-    model.loss_and_grads(X, Y)
+    model.forward(X, Y)
+    model.backward()
     rng = np.random.default_rng(2)
     for layer in model.trainable():
         for name, p in layer.params.items():
@@ -100,9 +101,9 @@ def test_gradients_of_every_model(key):
                 i = tuple(rng.integers(s) for s in p.shape)
                 old = p[i]
                 p[i] = old + 1e-6
-                fp = np.mean((model.forward(X) - Y) ** 2)
+                fp = model.forward(X, Y)
                 p[i] = old - 1e-6
-                fm = np.mean((model.forward(X) - Y) ** 2)
+                fm = model.forward(X, Y)
                 p[i] = old
                 num = (fp - fm) / 2e-6
                 assert abs(num - g[i]) <= 1e-6 * max(1.0, abs(num)) + 1e-9, (key, name, i)
@@ -116,7 +117,7 @@ def test_numpy_and_torch_models_agree(key):
     Xt = torch.tensor(X, requires_grad=True)
     loss_t = torch.nn.functional.mse_loss(tm(Xt), torch.tensor(Y))
     loss_t.backward()
-    pred = model.forward(X)
+    pred = model.predict(X)
     np.testing.assert_allclose(pred, tm(torch.tensor(X)).detach().numpy(), rtol=1e-9, atol=1e-12)
     diff = pred - Y
     dy = diff * (2.0 / diff.size)
@@ -133,11 +134,11 @@ def test_model_errors_and_round_trip():
     model, X, Y = _input("deep_rnn_dense")
     params = [dict(layer.params) for layer in model.trainable()]
     again = model_from_params("deep_rnn_dense", params)
-    np.testing.assert_allclose(again.forward(X), model.forward(X))
+    np.testing.assert_allclose(again.predict(X), model.predict(X))
     with pytest.raises(ValueError, match="parameter dicts"):
         model_from_params("deep_rnn_dense", params[:1])
-    with pytest.raises(ValueError, match="targets have shape"):
-        model.loss_and_grads(X, Y[:, :0])
+    with pytest.raises(ValueError, match=r"has shape \(3, 0\), expected \(3, 1\)"):
+        model.forward(X, Y[:, :0])
 
 
 def test_rows_cover_the_table():
@@ -226,3 +227,33 @@ def test_iterative_forecast_with_torch_equals_numpy_from_the_same_weights():
     np.testing.assert_allclose(iterative_forecast_torch(one_step, X),
                                iterative_forecast(build_model("deep_rnn_dense", 0), X),
                                rtol=1e-4, atol=1e-5)
+
+
+def test_train_numpy_is_the_book_loop_one_adam_per_layer():
+    """The one training loop (one Adam over the flat dict) equals the book's loop: one Adam
+    per layer, shuffled batches of 32, the train loss weighted by the batch sizes."""
+    from course_rnn.forecast.rows import LEARNING_RATE
+    from course_rnn.forecast.train import train_numpy
+    from course_rnn.optim import Adam
+
+    lines = []
+    ours = train_numpy("linear", seed=3, epochs=2, log=lines.append)
+    task = load_task("next", 3)
+    rng = np.random.default_rng([3, ROWS.index("linear"), 7])
+    model = build_model("linear", rng)
+    opts = [Adam(LEARNING_RATE.get("linear", 0.001), eps=1e-7) for _ in model.trainable()]
+    for _ in range(2):
+        order = rng.permutation(len(task.X_train))
+        total = 0.0
+        for i in range(0, len(order), 32):
+            idx = order[i : i + 32]
+            total += model.forward(task.X_train[idx], task.Y_train[idx]) * len(idx)
+            model.backward()
+            for layer, opt in zip(model.trainable(), opts, strict=True):
+                opt.update(layer.params, layer.grads)
+    for a, b in zip(ours.params, model.trainable(), strict=True):
+        for name in a:
+            np.testing.assert_array_equal(a[name], b.params[name])
+    assert ours.mse == score("linear", model.predict(task.X_valid), task.Y_valid)
+    assert lines == [f"linear           [numpy] epoch  2/2  train {total / len(order):.4f}  "
+                     f"valid {ours.mse:.4f}"]

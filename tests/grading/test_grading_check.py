@@ -12,6 +12,7 @@ from course_rnn.grading.release import release
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "grading" / "grading_fixtures" / "bptt_step.ipynb"
+pytestmark = pytest.mark.slow  # all tests but one read chapter 1 released once (5-9 s)
 
 
 @pytest.fixture(scope="module")

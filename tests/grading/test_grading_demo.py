@@ -7,10 +7,13 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
+
 from course_rnn.grading.demo import EXPECTED, instructor_notebook, main
 from course_rnn.grading.grade import grade_folder
 
 
+@pytest.mark.slow
 def test_the_demo_class_gets_the_expected_gradebook(tmp_path, capsys):
     assert main(["--out", str(tmp_path)]) == 0
     assert "course-rnn grade" in capsys.readouterr().out

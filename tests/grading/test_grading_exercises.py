@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = ROOT / "exercises"
 NOTEBOOKS = sorted(EXERCISES.glob("*/*.ipynb"))
 IDS = [f"{p.parent.name}/{p.name}" for p in NOTEBOOKS]
+pytestmark = pytest.mark.slow  # every test runs or releases whole exercise notebooks
 
 
 def execute(path: Path) -> nbformat.NotebookNode:

@@ -194,6 +194,7 @@ def test_release_refuses_a_solution_that_needs_course_rnn(tmp_path):
         release(bad, tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_release_of_a_tree_keeps_the_editions_apart(tmp_path):
     written = release(ROOT / "exercises", tmp_path)
     names = {p.relative_to(tmp_path).as_posix() for p in written}

@@ -27,6 +27,7 @@ INSTRUCTOR = ROOT / "exercises" / "en" / "01_recurrent_cell.ipynb"
 LIMITS = {"cell_timeout": 2.0, "call_timeout": 1.0, "budget": 25.0}
 FULL = {"q1": 4.0, "q2": 3.0, "q3": 5.0, "q4": 1.0, "q5": 1.0}
 LINUX = sys.platform.startswith("linux")
+pytestmark = pytest.mark.slow  # every test reads the class graded once (7-13 s)
 
 # q3 without a call to rnn_cell_step, so that breaking q1 cannot spill into q3
 SELF_CONTAINED_Q3 = '''def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):

@@ -116,6 +116,27 @@ def test_conv1d(bias):
         conv1d_params_to_torch(p, torch.nn.Conv1d(3, 5, 3))
 
 
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_conv1d_refuses_padding_modes_other_than_zeros(mode):
+    m = torch.nn.Conv1d(3, 5, 3, padding=1, padding_mode=mode).double()
+    p = conv1d_params_from_torch(torch.nn.Conv1d(3, 5, 3, padding=1).double())
+    match = rf"padding_mode='{mode}'; course_rnn.conv pads with zeros only"
+    with pytest.raises(ValueError, match=match):
+        conv1d_params_from_torch(m)
+    with pytest.raises(ValueError, match=match):
+        conv1d_params_to_torch(p, m)
+
+
+def test_conv1d_refuses_groups():
+    m = torch.nn.Conv1d(4, 6, 3, groups=2).double()  # weight (6, 2, 3): half the inputs each
+    with pytest.raises(ValueError, match=r"groups=2; course_rnn.conv supports groups=1 only"):
+        conv1d_params_from_torch(m)
+    p = {"W": np.zeros((6, 2, 3)), "b": np.zeros(6)}  # the module's own shapes
+    with pytest.raises(ValueError, match=r"groups=2"):
+        conv1d_params_to_torch(p, m)
+    assert torch.all(m.weight != 0)  # nothing was copied
+
+
 def test_layernorm():
     m = torch.nn.LayerNorm(6).double()
     with torch.no_grad():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from course_rnn.torch_ref import bench
 
@@ -15,13 +16,56 @@ def test_matmul_counts_follow_the_layer():
     assert bench.conv_matmuls(2, 3, 10, 4, 3) == [(16, 9, 4), (4, 16, 9), (16, 4, 9)]
 
 
-def test_cases_run_and_rows_format(tmp_path):
+# float64: both sides compute the same sums in a different order, so they agree to
+# rounding (measured: 1e-15 of each array's largest entry; 1e-9 still catches any wrong
+# term). float32 (unit roundoff 6e-8): the longest sums here (dW and db of Conv1D at
+# CONV_SHAPE, N * L_out = 6272 terms; 20 steps of recurrence) were measured at most 3e-6
+# of the array's largest entry, so 3e-5 leaves a tenfold margin, while a wrong gate,
+# transpose or bias is off by O(1).
+TOL = {"float64": (1e-9, 1e-12), "float32": (1e-5, 3e-5)}
+
+
+def assert_same_results(case):
+    ours, theirs = case.results()
+    assert ours.keys() == theirs.keys()
+    rtol, atol = TOL[case.dtype]
+    for key in ours:
+        a, b = ours[key], theirs[key]
+        assert a.dtype == np.dtype(case.dtype) == b.dtype, (case.model, key, a.dtype, b.dtype)
+        assert a.shape == b.shape, (case.model, key, a.shape, b.shape)
+        scale = float(np.max(np.abs(b)))  # atol relative to the array's largest entry
+        np.testing.assert_allclose(
+            a, b, rtol=rtol, atol=atol * scale, err_msg=f"{case.model} {case.dtype} {key}"
+        )
+
+
+@pytest.mark.parametrize("model", list(bench.GATES))
+@pytest.mark.parametrize(
+    ("dtype", "shape"), [("float64", (2, 3, 4, 5)), ("float32", (4, 20, 8, 16))]
+)
+def test_recurrent_cases_agree_with_torch(model, dtype, shape):
+    case = bench.make_recurrent_case(model, shape, dtype, np.random.default_rng(0))
+    assert case.flops > 0
+    assert_same_results(case)
+    case.ours()  # the timed callables still run after results()
+    case.torch()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_conv_case_agrees_with_torch(dtype):
+    assert_same_results(bench.make_conv_case(dtype, np.random.default_rng(0)))
+
+
+def test_a_wrong_weight_is_caught():
+    case = bench.make_recurrent_case("LSTM", (2, 3, 4, 5), "float64", np.random.default_rng(0))
+    ours, theirs = case.results()
+    ours["dW_h"][0, 0] += 1e-6
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(ours["dW_h"], theirs["dW_h"], rtol=TOL["float64"][0])
+
+
+def test_timing_and_rows_format(tmp_path):
     rng = np.random.default_rng(0)
-    for model in bench.GATES:
-        case = bench.make_recurrent_case(model, (2, 3, 4, 5), "float64", rng)
-        case.ours()
-        case.torch()
-        assert case.flops > 0
     conv = bench.make_conv_case("float32", rng)
     mm = bench.matmul_runner(conv.matmuls, "float32", rng)
     times = bench.median_times([conv.ours, conv.torch, mm], rounds=1, min_time=0.0)

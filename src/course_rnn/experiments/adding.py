@@ -45,7 +45,8 @@ def train_adding(cell: str, train_data, val_data, *, H: int = 32, epochs: int = 
 
     Parameters
     ----------
-    cell : {"rnn", "lstm", "gru"}
+    cell : str
+        A cell name of ``course_rnn.cells`` with a torch module (``"rnn"``, ``"lstm"``, ...).
     train_data, val_data : tuple of ndarrays (N, T, 2) and (N, 1)
         From ``adding_problem`` (float32).
     H : int
@@ -177,7 +178,8 @@ def train_char_lm(cell: str, train_ids, val_ids, V: int, *, D: int = 32, H: int 
 
     Parameters
     ----------
-    cell : {"rnn", "lstm", "gru"}
+    cell : str
+        A cell name of ``course_rnn.cells`` with a torch module (``"rnn"``, ``"lstm"``, ...).
     train_ids, val_ids : int ndarray, shape (n,)
     V : int
         Vocabulary size.

@@ -1,7 +1,8 @@
 r"""RNN, LSTM and GRU side by side: parameter counts, and the same trainings timed.
 
 - ``parameter_formula`` / ``count_parameters``: :math:`G \cdot H(D + H + b)` with
-  :math:`G` = 1, 4, 3 blocks for the RNN, LSTM, GRU, against the count of a module;
+  :math:`G` = 1, 4, 3 blocks for the RNN, LSTM, GRU (``course_rnn.cells``), against the
+  count of a module;
 - ``compare_cells``: chapter 5's trainings (``course_rnn.experiments.adding.train_adding`` on the
   adding problem, ``train_char_lm`` on a character corpus) run for each cell with the
   same data, sizes, optimizer and seed, with the wall-clock time of each epoch.
@@ -16,8 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GATE_BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}
-"""Number of H-wide blocks of each cell: the RNN's one, the LSTM's i, f, g, o, the GRU's r, z, n."""
+from course_rnn.cells import get_cell
 
 
 def parameter_formula(cell: str, D: int, H: int, biases: int = 2) -> int:
@@ -31,11 +31,10 @@ def parameter_formula(cell: str, D: int, H: int, biases: int = 2) -> int:
     ``biases=2`` counts torch's ``bias_ih`` and ``bias_hh``; ``biases=1`` the single bias
     of course_rnn's RNN and LSTM (the sum, which is all they compute with). The GRU needs
     both (:math:`b_{hn}` is multiplied by the reset gate), so course_rnn's GRU has
-    :math:`3H(D + H + 2)`. Taught in chapter 6.
+    :math:`3H(D + H + 2)`. G is ``course_rnn.cells.get_cell(cell).blocks`` (the RNN's one
+    block, the LSTM's i, f, g, o, the GRU's r, z, n). Taught in chapter 6.
     """
-    if cell not in GATE_BLOCKS:
-        raise ValueError(f"cell must be one of {tuple(GATE_BLOCKS)}, got {cell!r}")
-    return GATE_BLOCKS[cell] * H * (D + H + biases)
+    return get_cell(cell).blocks * H * (D + H + biases)
 
 
 def count_parameters(module) -> int:
@@ -77,7 +76,7 @@ def compare_cells(task: str, train, val, cells=("rnn", "lstm", "gru"), **kwargs)
         metric is the validation MSE (``experiments.adding.train_adding``). ``"char_lm"``:
         they are id arrays (n,) and ``kwargs`` must hold ``V``; the metric is the
         validation perplexity (``course_rnn.experiments.adding.train_char_lm``).
-    cells : sequence of {"rnn", "lstm", "gru"}
+    cells : sequence of cell names with a torch module (``course_rnn.cells``)
     **kwargs
         Passed to the training function (``H``, ``epochs``, ``lr``, ``seed``, ``log_every``...).
 

@@ -12,9 +12,10 @@ The pieces of chapter 7 that are not layers of their own:
 - ``dropout_reach``: why a fresh dropout mask at every step wipes out a recurrent memory
   and the same mask at every step (variational dropout) does not;
 - ``influence_map``: which inputs each output of a (deep, bidirectional) stack depends on,
-  hence why a bidirectional RNN cannot forecast;
-- ``RNNRegressor``: a small numpy model (RNN, then a linear map of the last state, MSE)
-  for ``course_rnn.training.train``, to compare initialisations and optimisers.
+  hence why a bidirectional RNN cannot forecast.
+
+The small model the chapter trains to compare initialisations and optimisers is
+``course_rnn.models.RNNRegressor``.
 
 Size letters: N batch, T time, D input, H hidden. Taught in chapter 7.
 """
@@ -26,9 +27,8 @@ import numpy as np
 from course_rnn._validate import as_array, check_dim
 from course_rnn.dropout import dropout_forward
 from course_rnn.experiments.gradients import recurrent_weights
-from course_rnn.layers import mse_backward, mse_forward
 from course_rnn.multilayer import stacked_backward, stacked_forward
-from course_rnn.rnn import TimeRNN, rnn_forward
+from course_rnn.rnn import rnn_forward
 
 # ----------------------------------------------------------------------------- activations
 
@@ -257,7 +257,8 @@ def influence_map(cell: str, layers_params: list, xs) -> np.ndarray:
 
     Parameters
     ----------
-    cell : {"rnn", "rnn_relu", "lstm", "gru"}
+    cell : str
+        Any cell name registered in ``course_rnn.cells``.
     layers_params : list
         As for ``course_rnn.multilayer.stacked_forward``.
     xs : ndarray, shape (N, T, D)
@@ -280,67 +281,3 @@ def influence_map(cell: str, layers_params: list, xs) -> np.ndarray:
         dxs = stacked_backward(dys, cache).dxs  # (N, T, D)
         M[t] = np.linalg.norm(dxs, axis=-1).mean(axis=0)
     return M
-
-
-# ----------------------------------------------------------------------------- a small model
-
-
-class RNNRegressor:
-    r"""Seq-to-vec regressor in numpy: an RNN layer, then a linear map of the last state.
-
-    .. math::
-
-        h_t = f(x_t W_{xh} + h_{t-1} W_{hh} + b_h), \qquad \hat y = h_T W_{hy} + b_y,
-        \qquad L = \frac{1}{N k} \sum_{n} \|\hat y_n - y_n\|^2
-
-    ``RNNRegressor(params, W_hy, b_y, activation="tanh")``: ``params`` is the dict
-    ``{"W_xh", "W_hh", "b_h"}`` (e.g. Keras-style from
-    ``course_rnn.forecast.models.init_recurrent("rnn", ...)``), ``W_hy`` (H, k),
-    ``b_y`` (k,). ``forward(xs (N, T, D), ys (N, k)) -> loss``, ``backward()`` fills
-    ``grads``, ``predict(xs) -> (N, k)``; ``params``/``grads`` are flat dicts
-    (``"rnn.W_hh"``, ``"head.W"``, ...) for ``course_rnn.training.train`` (with
-    ``bptt="full"``) and the optimisers. Torch:
-    ``course_rnn.torch_ref.models.TorchSequenceRegressor``. Taught in chapter 7.
-    """
-
-    stateful = False
-
-    def __init__(self, params: dict, W_hy, b_y, activation: str = "tanh"):
-        self.rnn = TimeRNN(params["W_xh"], params["W_hh"], params["b_h"],
-                           nonlinearity=activation)
-        self.head = {"W": np.asarray(W_hy, dtype=float), "b": np.asarray(b_y, dtype=float)}
-        self.head_grads = {k: np.zeros_like(v) for k, v in self.head.items()}
-        self._cache = None
-
-    @property
-    def params(self) -> dict:
-        return {**{f"rnn.{k}": v for k, v in self.rnn.params.items()},
-                **{f"head.{k}": v for k, v in self.head.items()}}
-
-    @property
-    def grads(self) -> dict:
-        return {**{f"rnn.{k}": v for k, v in self.rnn.grads.items()},
-                **{f"head.{k}": v for k, v in self.head_grads.items()}}
-
-    def reset_state(self) -> None:
-        self.rnn.reset_state()
-
-    def predict(self, xs) -> np.ndarray:
-        hs = self.rnn.forward(xs)  # (N, T, H)
-        return hs[:, -1] @ self.head["W"] + self.head["b"]  # (N, k)
-
-    def forward(self, xs, ys) -> float:
-        hs = self.rnn.forward(xs)  # (N, T, H)
-        h_last = hs[:, -1]  # (N, H)
-        loss, mse_cache = mse_forward(h_last @ self.head["W"] + self.head["b"], ys)
-        self._cache = (hs.shape, h_last, mse_cache)
-        return loss
-
-    def backward(self) -> None:
-        shape, h_last, mse_cache = self._cache
-        dy = mse_backward(1.0, mse_cache)  # (N, k)
-        self.head_grads["W"][...] = h_last.T @ dy
-        self.head_grads["b"][...] = dy.sum(axis=0)
-        dhs = np.zeros(shape)
-        dhs[:, -1] = dy @ self.head["W"].T  # only the last state feeds the head
-        self.rnn.backward(dhs)

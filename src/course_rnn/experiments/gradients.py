@@ -32,9 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_rnn._ops import check_sequence_input
 from course_rnn._validate import as_array
 from course_rnn.data.batches import chunk_starts
-from course_rnn.rnn import RNNCache, TimeRNN, _check_rnn_params, check_sequence_input, rnn_forward
+from course_rnn.rnn import RNNCache, TimeRNN, check_rnn_params, rnn_forward
 
 ACTIVATIONS = ("tanh", "relu", "linear")
 
@@ -125,7 +126,7 @@ def recurrent_weights(H: int, radius: float, rng, kind: str = "orthogonal") -> n
 def _states_and_slopes(xs, h0, W_xh, W_hh, b_h, activation):
     """Stored states ``hs_tm`` (T+1, N, H) and slopes ``f'(a_t)`` (T, N, H) of a forward pass."""
     _check_activation(activation)
-    W_xh, W_hh, b_h = _check_rnn_params(W_xh, W_hh, b_h)
+    W_xh, W_hh, b_h = check_rnn_params(W_xh, W_hh, b_h)
     D, H = W_xh.shape
     xs, h0 = check_sequence_input(xs, h0, D, H, "W_xh", "W_hh")
     N, T, _ = xs.shape
@@ -382,7 +383,7 @@ def truncated_input_gradients(xs, W_xh, W_hh, b_h, window: int | None = None,
     -----
     torch: the same loop with ``h = h.detach()`` between chunks. Taught in chapter 3.
     """
-    W_xh, W_hh, b_h = _check_rnn_params(W_xh, W_hh, b_h)
+    W_xh, W_hh, b_h = check_rnn_params(W_xh, W_hh, b_h)
     xs, _ = check_sequence_input(xs, None, *W_xh.shape, "W_xh", "W_hh")
     N, T, _ = xs.shape
     H = W_hh.shape[0]

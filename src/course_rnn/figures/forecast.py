@@ -1,4 +1,5 @@
-r"""Drawings of the forecasting benchmark: forecasts of one series, validation curves."""
+r"""Drawings of the forecasting benchmark of chapters 7 and 8: forecasts of one series,
+validation curves."""
 
 from __future__ import annotations
 

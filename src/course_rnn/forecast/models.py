@@ -3,10 +3,9 @@ r"""The numpy models of the forecasting benchmark: small layers, Keras-style ini
 The rows of the benchmark (chapter 7 and 8, ``course_rnn.forecast.run``) are stacks of four
 kinds of layer, each a thin wrapper around a course_rnn function with its own backward:
 
-- ``Recurrent``: one layer of ``"rnn"``, ``"lstm"``, ``"gru"``
-  (``course_rnn.multilayer.cell_forward``) or ``"ln_rnn"``
-  (``course_rnn.layernorm.ln_rnn_forward``), returning every state (seq-to-seq) or the
-  last one (seq-to-vec);
+- ``Recurrent``: one layer of any cell of ``course_rnn.cells`` (``"rnn"``, ``"lstm"``,
+  ``"gru"``, ``"ln_rnn"``, ...) through ``course_rnn.multilayer.cell_forward``, returning
+  every state (seq-to-seq) or the last one (seq-to-vec);
 - ``Dense``: :math:`y = x W + b` on the last axis (time-distributed on ``(N, T, H)``);
 - ``Flatten``: ``(N, T, D) -> (N, T D)``;
 - ``Conv``: ``course_rnn.conv.conv1d_forward`` on channels-last sequences, optional ReLU.
@@ -20,19 +19,18 @@ Initialisation follows Keras, where the published numbers come from (Hands-On ML
     \;(\text{Glorot}), \qquad W_h = Q \;(\text{orthogonal}), \qquad b = 0
 
 with the LSTM's forget-gate bias set to 1. Shapes: batch first, ``(N, T, D)``.
-The same stacks in torch are in ``course_rnn.forecast.torch_twin``. Taught in chapter 7.
+A row's model is these layers in a ``course_rnn.models.Sequential`` with the mean squared
+error (``course_rnn.forecast.rows.build_model``). The same stacks in torch are in
+``course_rnn.forecast.torch_twin``. Taught in chapter 7.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from course_rnn.cells import get_cell
 from course_rnn.conv import conv1d_backward, conv1d_forward
-from course_rnn.layernorm import ln_rnn_backward, ln_rnn_forward
 from course_rnn.multilayer import cell_backward, cell_forward
-
-RECURRENT_CELLS = ("rnn", "lstm", "gru", "ln_rnn")
-_BLOCKS = {"rnn": 1, "ln_rnn": 1, "gru": 3, "lstm": 4}
 
 
 def glorot_uniform(fan_in: int, fan_out: int, shape, rng: np.random.Generator) -> np.ndarray:
@@ -73,24 +71,26 @@ def init_recurrent(cell: str, D: int, H: int, rng: np.random.Generator, dtype=np
         W_x: \text{Glorot}(D, kH), \quad W_h: \text{orthogonal}(H, kH), \quad b = 0
         \;(b_f = 1 \text{ for the LSTM})
 
-    with k = 1 (RNN), 3 (GRU), 4 (LSTM). torch: see ``course_rnn.forecast.torch_twin``.
-    Taught in chapter 7.
+    with k = 1 (RNN), 3 (GRU), 4 (LSTM), the cell's ``blocks`` in ``course_rnn.cells``;
+    each parameter is set by its role there (a layer norm's scale starts at 1, and the
+    forget gate's block of the bias, where the cell has one, at 1). torch: see
+    ``course_rnn.forecast.torch_twin``. Taught in chapter 7.
     """
-    if cell not in RECURRENT_CELLS:
-        raise ValueError(f"cell must be one of {RECURRENT_CELLS}, got {cell!r}")
-    k = _BLOCKS[cell]
+    spec = get_cell(cell)
+    k = spec.blocks
     W_x = glorot_uniform(D, k * H, (D, k * H), rng)
     W_h = orthogonal(H, k * H, rng)
-    if cell in ("rnn", "ln_rnn"):
-        p = {"W_xh": W_x, "W_hh": W_h, "b_h": np.zeros(H)}
-        if cell == "ln_rnn":
-            p.update(gamma=np.ones(H), beta=np.zeros(H))
-    elif cell == "gru":
-        p = {"W_x": W_x, "W_h": W_h, "b_x": np.zeros(3 * H), "b_h": np.zeros(3 * H)}
-    else:
-        b = np.zeros(4 * H)
-        b[H : 2 * H] = 1.0  # the forget gate (order i, f, g, o) starts open
-        p = {"W_x": W_x, "W_h": W_h, "b": b}
+    p = {}
+    for name, role in spec.roles.items():
+        if role == "input":
+            p[name] = W_x
+        elif role == "recurrent":
+            p[name] = W_h
+        else:
+            p[name] = np.ones(k * H) if role == "scale" else np.zeros(k * H)
+            if role in ("bias", "bias_ih") and "f" in spec.gates:
+                f = spec.gates.index("f")
+                p[name][f * H : (f + 1) * H] = 1.0  # the forget gate starts open
     return {name: value.astype(dtype) for name, value in p.items()}
 
 
@@ -102,8 +102,9 @@ class Recurrent:
         h_t = \mathrm{cell}(x_t, h_{t-1}), \qquad
         y = (h_1, \dots, h_T) \;\text{or}\; h_T
 
-    ``Recurrent(cell, D, H, rng, sequences=True)``. torch: one layer of ``nn.RNN``,
-    ``nn.LSTM``, ``nn.GRU`` (``ln_rnn``: a loop with ``nn.LayerNorm``). Taught in chapter 7.
+    ``Recurrent(cell, D, H, rng, sequences=True)`` with ``cell`` a name of
+    ``course_rnn.cells``. torch: one layer of ``nn.RNN``, ``nn.LSTM``, ``nn.GRU``
+    (``ln_rnn``: a loop with ``nn.LayerNorm``). Taught in chapter 7.
     """
 
     def __init__(self, cell: str, D: int, H: int, rng, sequences: bool = True,
@@ -114,20 +115,13 @@ class Recurrent:
         self._cache = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        if self.cell == "ln_rnn":
-            hs, _, self._cache = ln_rnn_forward(x, None, **self.params)
-        else:
-            hs, _, self._cache = cell_forward(self.cell, x, None, self.params)
+        hs, _, self._cache = cell_forward(self.cell, x, None, self.params)
         return hs if self.sequences else hs[:, -1]  # (N, T, H) or (N, H)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         dhs, dlast = (dy, None) if self.sequences else (None, dy)
-        if self.cell == "ln_rnn":
-            g = ln_rnn_backward(dhs, self._cache, dlast)
-            self.grads = {name: getattr(g, "d" + name) for name in self.params}
-            return g.dxs
-        if self.cell == "lstm" and dlast is not None:
-            dlast = (dlast, None)
+        if get_cell(self.cell).paired_state and dlast is not None:
+            dlast = (dlast, None)  # the gradient reaches h_T, not c_T
         dxs, _, self.grads = cell_backward(dhs, self._cache, dlast)
         return dxs
 
@@ -218,43 +212,3 @@ class Conv:
         self.grads = {"W": g.dW, "b": g.db}
         return g.dx.transpose(0, 2, 1)
 
-
-class Stack:
-    r"""Layers applied in order, trained on the mean squared error.
-
-    .. math::
-
-        \hat Y = f_L(\cdots f_1(X)), \qquad
-        L = \frac{1}{|Y|}\sum (\hat Y - Y)^2, \qquad \delta \hat Y = \frac{2}{|Y|}(\hat Y - Y)
-
-    ``forward(x)``, ``backward(dy)``, ``loss_and_grads(x, y)``, ``predict(x, batch=500)``.
-    torch: ``nn.Sequential`` + ``nn.MSELoss()``. Taught in chapter 7.
-    """
-
-    def __init__(self, layers: list):
-        self.layers = layers
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x
-
-    def backward(self, dy: np.ndarray) -> None:
-        for layer in reversed(self.layers):
-            dy = layer.backward(dy)
-
-    def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> float:
-        pred = self.forward(x)
-        if pred.shape != y.shape:
-            raise ValueError(f"the model outputs shape {pred.shape} but the targets have "
-                             f"shape {y.shape}")
-        diff = pred - y
-        self.backward(diff * (2.0 / diff.size))
-        return float(np.mean(diff * diff))
-
-    def predict(self, x: np.ndarray, batch: int = 500) -> np.ndarray:
-        return np.concatenate([self.forward(x[i : i + batch]) for i in range(0, len(x), batch)])
-
-    def trainable(self) -> list:
-        """The layers that have parameters (``params``; ``grads`` after a backward)."""
-        return [layer for layer in self.layers if layer.params]

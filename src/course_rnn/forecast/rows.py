@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from course_rnn.data.series import AHEAD, N_STEPS, Task
-from course_rnn.forecast.models import Conv, Dense, Flatten, Recurrent, Stack
+from course_rnn.forecast.models import Conv, Dense, Flatten, Recurrent
+from course_rnn.layers import MSELoss
+from course_rnn.models import Sequential
 
 PUBLISHED = {
     "naive": 0.0202, "linear": 0.00417, "simple_rnn_1": 0.0109, "deep_rnn": 0.00291,
@@ -74,7 +76,7 @@ def _rnn_stack(cell: str, rng, out: int, sequences_out: bool, dtype) -> list:
             Dense(_H, out, rng, dtype=dtype)]
 
 
-def build_model(key: str, rng, dtype=np.float32) -> Stack:
+def build_model(key: str, rng, dtype=np.float32) -> Sequential:
     r"""The numpy model of a row, with Keras's initialisation drawn from ``rng``.
 
     .. math::
@@ -82,8 +84,9 @@ def build_model(key: str, rng, dtype=np.float32) -> Stack:
         \text{e.g. deep RNN + Dense: } x \to \mathrm{RNN}_{20} \to \mathrm{RNN}_{20}
         \to h_T W + b
 
-    Every row of ``PUBLISHED`` but the naive ones (which are not trained). Taught in
-    chapters 7 and 8.
+    A ``course_rnn.models.Sequential`` of the layers (named ``"0"``, ``"1"``, ...) with the
+    mean squared error; ``predict`` runs on batches of 500 rows. Every row of ``PUBLISHED``
+    but the naive ones (which are not trained). Taught in chapters 7 and 8.
     """
     rng = np.random.default_rng(rng)
     kw = {"dtype": dtype}
@@ -109,7 +112,7 @@ def build_model(key: str, rng, dtype=np.float32) -> Stack:
         layers.append(Conv(_H, AHEAD, 1, rng, **kw))
     else:
         raise ValueError(f"no model for row {key!r}; trained rows: {TRAINED_ROWS}")
-    return Stack(layers)
+    return Sequential(layers, MSELoss(), predict_batch=500)
 
 
 TRAINED_ROWS = tuple(k for k in ROWS if k not in ("naive", "ahead_naive", "ahead_iterative"))

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course_rnn.cells import get_cell
 from course_rnn.data.series import load_task
 from course_rnn.forecast.models import Conv, Dense, Flatten, Recurrent
 from course_rnn.forecast.rows import (
@@ -37,8 +38,6 @@ from course_rnn.forecast.rows import (
 )
 from course_rnn.forecast.train import iterative_forecast, log_epoch
 from course_rnn.torch_ref.convert import conv1d_params_to_torch, rnn_params_to_torch
-
-_MODULES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 def _param(value) -> nn.Parameter:
@@ -55,6 +54,8 @@ class LNRNN(nn.Module):
     ``forward(xs (N, T, D)) -> (hs (N, T, H), h_T)``; numpy: ``ln_rnn_forward``.
     Taught in chapter 7.
     """
+
+    PARAMS = ("W_xh", "W_hh", "b_h", "gamma", "beta")
 
     def __init__(self, params: dict):
         super().__init__()
@@ -78,13 +79,15 @@ class LNRNN(nn.Module):
 class _Recurrent(nn.Module):
     def __init__(self, layer: Recurrent):
         super().__init__()
-        p = layer.params
-        if layer.cell == "ln_rnn":
+        p, spec = layer.params, get_cell(layer.cell)
+        if spec.torch_class is None:  # no torch module: the layer-normalised loop
+            if set(p) != set(LNRNN.PARAMS):
+                raise ValueError(f"cell {layer.cell!r} has no torch module and is no LN-RNN")
             self.rnn = LNRNN(p)
         else:
-            D, H = p["W_x" if "W_x" in p else "W_xh"].shape[0], layer.params[
-                "W_h" if "W_h" in p else "W_hh"].shape[0]
-            self.rnn = rnn_params_to_torch(p, _MODULES[layer.cell](D, H, batch_first=True))
+            module = getattr(nn, spec.torch_class)(*spec.sizes(p), batch_first=True,
+                                                   **spec.torch_kwargs)
+            self.rnn = rnn_params_to_torch(p, module)
         self.sequences = layer.sequences
 
     def forward(self, xs):
@@ -184,7 +187,7 @@ def train_torch(key: str, seed: int = 42, epochs: int = 20, batch_size: int = 32
 
 
 class _Predictor:
-    """A torch model with the ``predict`` of ``forecast_models.Stack`` (batches of 500)."""
+    """A torch model with the ``predict`` of the numpy rows (``models.Sequential``, by 500)."""
 
     def __init__(self, model: nn.Module):
         self.model = model

@@ -1,7 +1,8 @@
 r"""Training a row of the forecasting benchmark in numpy, and the rows computed without it.
 
 ``train_numpy(key, seed)`` trains the row's model for 20 epochs with Adam on shuffled
-batches of 32, as the book did, and returns the validation MSE after the last epoch
+batches of 32, as the book did, with the course's one training loop
+(``course_rnn.training.train``), and returns the validation MSE after the last epoch
 (``RowResult``). The torch twin is ``course_rnn.forecast.torch_twin``. Taught in chapter 7.
 """
 
@@ -13,7 +14,6 @@ from collections.abc import Callable
 import numpy as np
 
 from course_rnn.data.series import AHEAD, load_task
-from course_rnn.forecast.models import Stack
 from course_rnn.forecast.rows import (
     LEARNING_RATE,
     ROWS,
@@ -24,10 +24,12 @@ from course_rnn.forecast.rows import (
     targets,
     task_of,
 )
+from course_rnn.models import Sequential
 from course_rnn.optim import Adam
+from course_rnn.training import History, shuffled_batches, train
 
 
-def iterative_forecast(model: Stack, X: np.ndarray, steps: int = AHEAD) -> np.ndarray:
+def iterative_forecast(model: Sequential, X: np.ndarray, steps: int = AHEAD) -> np.ndarray:
     r"""Forecast ``steps`` values with a one-step model, feeding each prediction back in.
 
     .. math::
@@ -68,27 +70,26 @@ def train_numpy(key: str, seed: int = 42, epochs: int = 20, batch_size: int = 32
     task = load_task(task_of(key), seed)
     rng = np.random.default_rng([seed, ROWS.index(key), 7])
     model = build_model(key, rng)
-    layers = model.trainable()
-    opts = [Adam(LEARNING_RATE.get(key, 0.001), eps=1e-7) for _ in layers]
     Y_train, Y_valid = targets(key, task.Y_train), targets(key, task.Y_valid)
-    start, curve = time.perf_counter(), []
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(task.X_train))
-        total = 0.0
-        for i in range(0, len(order), batch_size):
-            idx = order[i : i + batch_size]
-            total += model.loss_and_grads(task.X_train[idx], Y_train[idx]) * len(idx)
-            for layer, opt in zip(layers, opts, strict=True):
-                opt.update(layer.params, layer.grads)
-        pred = model.predict(task.X_valid)
-        curve.append(score(key, pred, Y_valid))
-        log_epoch(log, key, "numpy", epoch, epochs, total / len(order), curve[-1])
-    return RowResult(key, "numpy", seed, curve[-1], time.perf_counter() - start,
-                     np.array(curve), [dict(layer.params) for layer in layers],
-                     example_of(task, key, pred))
+    last = {}
+
+    def valid_mse(m: Sequential) -> float:
+        last["pred"] = m.predict(task.X_valid)
+        return score(key, last["pred"], Y_valid)
+
+    def report(epoch: int, history: History) -> None:
+        log_epoch(log, key, "numpy", epoch, epochs, history.epoch_losses[-1], history.metrics[-1])
+
+    start = time.perf_counter()
+    history = train(model, shuffled_batches(task.X_train, Y_train, batch_size, rng),
+                    Adam(LEARNING_RATE.get(key, 0.001), eps=1e-7), epochs=epochs, bptt="full",
+                    metric=valid_mse, on_epoch=report, epoch_mean="sample")
+    return RowResult(key, "numpy", seed, history.metrics[-1], time.perf_counter() - start,
+                     np.array(history.metrics), [dict(layer.params) for layer in model.trainable()],
+                     example_of(task, key, last["pred"]))
 
 
-def model_from_params(key: str, params: list) -> Stack:
+def model_from_params(key: str, params: list) -> Sequential:
     """Rebuild a row's numpy model and load trained parameters (``RowResult.params``)."""
     model = build_model(key, 0)
     layers = model.trainable()

@@ -42,14 +42,23 @@ if __name__ == "__main__" and any(k not in os.environ for k in QUIET_THREADS):
 
 import numpy as np  # noqa: E402  (after the restart above; a no-op if already loaded)
 
+from course_rnn.cells import get_cell  # noqa: E402
+
 RECURRENT_SHAPES = [(32, 50, 64, 128), (64, 100, 128, 256), (32, 50, 1, 20)]
 CONV_SHAPE = (32, 64, 200, 64, 5)  # N, C_in, L, C_out, K
-GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+GATES = {get_cell(c).torch_class: get_cell(c).blocks for c in ("rnn", "lstm", "gru")}
+"""The timed models, by torch class, and their gate blocks G (``course_rnn.cells``)."""
 
 
 @dataclass
 class Case:
-    """One benchmark case: a name, its sizes, and three callables to time."""
+    """One benchmark case: a name, its sizes, the two callables to time (course_rnn's and
+    torch's forward + backward pass, from the same weights and inputs) and ``results``.
+
+    ``results()`` runs both once and returns two dicts of numpy arrays with the same keys:
+    ``"out"`` (the layer's output), ``"dx"`` and the parameter gradients in course_rnn's
+    names and layouts (``"dW_x"``, ``"db"``, ...), for the tests to compare.
+    """
 
     model: str
     shape: tuple[int, ...]
@@ -57,6 +66,7 @@ class Case:
     ours: Callable[[], object]
     torch: Callable[[], object]
     matmuls: list[tuple[int, int, int]]  # (m, k, n): an (m, k) @ (k, n) product
+    results: Callable[[], tuple[dict, dict]] | None = None
 
     @property
     def flops(self) -> float:
@@ -86,9 +96,12 @@ def conv_matmuls(N, C_in, L, C_out, K) -> list[tuple[int, int, int]]:
 
 
 def make_recurrent_case(model: str, shape, dtype: str, rng: np.random.Generator) -> Case:
+    """The case of one recurrent layer (``"RNN"``, ``"LSTM"``, ``"GRU"``) of ``shape``
+    (N, T, D, H): torch's module holds the numpy layer's weights."""
     import torch
 
     from course_rnn import gru, lstm, rnn
+    from course_rnn.torch_ref.convert import rnn_params_to_torch
 
     N, T, D, H = shape
     np_dtype = np.dtype(dtype)
@@ -101,28 +114,28 @@ def make_recurrent_case(model: str, shape, dtype: str, rng: np.random.Generator)
         p = rnn.init_rnn_params(D, H, rng, np_dtype)
 
         def ours():
-            _, _, cache = rnn.rnn_forward(xs, h0, p["W_xh"], p["W_hh"], p["b_h"])
-            return rnn.rnn_backward(dhs, cache)
+            hs, _, cache = rnn.rnn_forward(xs, h0, p["W_xh"], p["W_hh"], p["b_h"])
+            return hs, rnn.rnn_backward(dhs, cache)
 
         module = torch.nn.RNN(D, H, batch_first=True)
     elif model == "LSTM":
         p = lstm.init_lstm_params(D, H, rng, np_dtype)
 
         def ours():
-            _, _, cache = lstm.lstm_forward(xs, h0, h0, p["W_x"], p["W_h"], p["b"])
-            return lstm.lstm_backward(dhs, cache)
+            hs, _, cache = lstm.lstm_forward(xs, h0, h0, p["W_x"], p["W_h"], p["b"])
+            return hs, lstm.lstm_backward(dhs, cache)
 
         module = torch.nn.LSTM(D, H, batch_first=True)
     else:
         p = gru.init_gru_params(D, H, rng, np_dtype)
 
         def ours():
-            _, _, cache = gru.gru_forward(xs, h0, p["W_x"], p["W_h"], p["b_x"], p["b_h"])
-            return gru.gru_backward(dhs, cache)
+            hs, _, cache = gru.gru_forward(xs, h0, p["W_x"], p["W_h"], p["b_x"], p["b_h"])
+            return hs, gru.gru_backward(dhs, cache)
 
         module = torch.nn.GRU(D, H, batch_first=True)
 
-    module = module.to(t_dtype)
+    module = rnn_params_to_torch(p, module.to(t_dtype))
     x_t = torch.from_numpy(xs).requires_grad_(True)
     dhs_t = torch.from_numpy(dhs)
 
@@ -131,14 +144,32 @@ def make_recurrent_case(model: str, shape, dtype: str, rng: np.random.Generator)
         x_t.grad = None
         out, _ = module(x_t)
         out.backward(dhs_t)
+        return out
 
-    return Case(model, shape, dtype, ours, torch_run, recurrent_matmuls(model, *shape))
+    def results():
+        hs, grads = ours()
+        mine = {"out": hs, "dx": grads[0], **{f"d{k}": getattr(grads, f"d{k}") for k in p}}
+        out = torch_run()
+        theirs = {"out": out, "dx": x_t.grad}
+        W_x, W_h, *biases = (f"d{k}" for k in p)
+        theirs[W_x] = module.weight_ih_l0.grad.T
+        theirs[W_h] = module.weight_hh_l0.grad.T
+        if model == "GRU":
+            theirs[biases[0]], theirs[biases[1]] = module.bias_ih_l0.grad, module.bias_hh_l0.grad
+        else:  # course_rnn's one bias is torch's bias_ih + bias_hh: the same gradient
+            theirs[biases[0]] = module.bias_ih_l0.grad
+        return mine, {k: v.detach().numpy() for k, v in theirs.items()}
+
+    matmuls = recurrent_matmuls(model, *shape)
+    return Case(model, shape, dtype, ours, torch_run, matmuls, results)
 
 
 def make_conv_case(dtype: str, rng: np.random.Generator) -> Case:
+    """The case of Conv1D at :data:`CONV_SHAPE`: torch's module holds the numpy weights."""
     import torch
 
     from course_rnn import conv
+    from course_rnn.torch_ref.convert import conv1d_params_to_torch
 
     N, C_in, L, C_out, K = CONV_SHAPE
     np_dtype = np.dtype(dtype)
@@ -147,19 +178,29 @@ def make_conv_case(dtype: str, rng: np.random.Generator) -> Case:
     dy = rng.standard_normal((N, C_out, L - K + 1)).astype(np_dtype)
 
     def ours():
-        _, cache = conv.conv1d_forward(x, p["W"], p["b"])
-        return conv.conv1d_backward(dy, cache)
+        y, cache = conv.conv1d_forward(x, p["W"], p["b"])
+        return y, conv.conv1d_backward(dy, cache)
 
-    module = torch.nn.Conv1d(C_in, C_out, K).to(getattr(torch, dtype))
+    module = conv1d_params_to_torch(p, torch.nn.Conv1d(C_in, C_out, K).to(getattr(torch, dtype)))
     x_t = torch.from_numpy(x).requires_grad_(True)
     dy_t = torch.from_numpy(dy)
 
     def torch_run():
         module.zero_grad(set_to_none=True)
         x_t.grad = None
-        module(x_t).backward(dy_t)
+        y = module(x_t)
+        y.backward(dy_t)
+        return y
 
-    return Case("Conv1D", CONV_SHAPE, dtype, ours, torch_run, conv_matmuls(*CONV_SHAPE))
+    def results():
+        y, grads = ours()
+        mine = {"out": y, "dx": grads.dx, "dW": grads.dW, "db": grads.db}
+        y_t = torch_run()
+        theirs = {"out": y_t, "dx": x_t.grad, "dW": module.weight.grad, "db": module.bias.grad}
+        return mine, {k: v.detach().numpy() for k, v in theirs.items()}
+
+    matmuls = conv_matmuls(*CONV_SHAPE)
+    return Case("Conv1D", CONV_SHAPE, dtype, ours, torch_run, matmuls, results)
 
 
 def matmul_runner(matmuls, dtype: str, rng: np.random.Generator) -> Callable[[], None]:
@@ -201,6 +242,7 @@ def median_times(fns: list[Callable[[], object]], rounds: int, min_time: float) 
 
 
 def machine_info() -> list[str]:
+    """Lines that describe the machine: CPU, versions, numpy's BLAS, the thread settings."""
     import torch
     from threadpoolctl import threadpool_info
 
@@ -270,6 +312,7 @@ HEADER = (
 
 
 def format_row(r: dict) -> str:
+    """One row of :func:`run` as a line of the Markdown table (see ``HEADER``)."""
     shape = "(" + ", ".join(str(s) for s in r["shape"]) + ")"
     return (
         f"| {r['threads']} | {r['model']} | {shape} | {r['dtype']} | {r['ours_ms']:.2f} | "
@@ -279,6 +322,7 @@ def format_row(r: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m course_rnn.torch_ref.bench``: print the table (and write it with ``--out``)."""
     parser = argparse.ArgumentParser(description="course_rnn against torch, forward + backward")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=7)
@@ -312,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_markdown(path: str, info: list[str], rows: list[dict], elapsed: float) -> None:
+    """Write the table and the machine's description to ``path`` (``docs/benchmarks.md``)."""
     worst = {}
     for r in rows:
         worst[r["threads"]] = max(worst.get(r["threads"], 0.0), r["ratio"])

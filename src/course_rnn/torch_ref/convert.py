@@ -30,15 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_rnn._validate import check_shape
-
-_RNN_NAMES = {  # torch module class name -> course_rnn cell name
-    "RNN": "rnn",
-    "RNNCell": "rnn",
-    "LSTM": "lstm",
-    "LSTMCell": "lstm",
-    "GRU": "gru",
-    "GRUCell": "gru",
-}
+from course_rnn.cells import get_cell, names
 
 
 def _np(tensor) -> np.ndarray:
@@ -54,15 +46,20 @@ def cell_name(module) -> str:
         \texttt{nn.RNN(nonlinearity="relu")} \mapsto \texttt{"rnn\_relu"}, \quad
         \texttt{nn.LSTM} \mapsto \texttt{"lstm"}, \dots
 
-    ``"rnn"``, ``"rnn_relu"``, ``"lstm"`` or ``"gru"``. Taught in chapter 7.
+    ``"rnn"``, ``"rnn_relu"``, ``"lstm"`` or ``"gru"``: the first cell of
+    ``course_rnn.cells`` whose ``torch_class`` and ``torch_kwargs`` the module matches.
+    Taught in chapter 7.
     """
     kind = type(module).__name__
-    if kind not in _RNN_NAMES:
-        raise TypeError(f"expected torch.nn.RNN, LSTM, GRU or their Cell, got {kind}")
-    name = _RNN_NAMES[kind]
-    if name == "rnn" and getattr(module, "nonlinearity", "tanh") == "relu":
-        return "rnn_relu"
-    return name
+    base = kind.removesuffix("Cell")
+    for name in names():
+        spec = get_cell(name)
+        if spec.torch_class == base and all(
+            getattr(module, k, None) == v for k, v in spec.torch_kwargs.items()
+        ):
+            return name
+    classes = dict.fromkeys(get_cell(n).torch_class for n in names() if get_cell(n).torch_class)
+    raise TypeError(f"expected torch.nn.{', '.join(classes)} or their Cell, got {kind}")
 
 
 def _layout(module):
@@ -90,11 +87,12 @@ def _params_from_tensors(cell: str, t: dict) -> dict:
     zeros = np.zeros(W_x.shape[1], dtype=W_x.dtype)
     b_ih = zeros if t["bias_ih"] is None else _np(t["bias_ih"])
     b_hh = zeros if t["bias_hh"] is None else _np(t["bias_hh"])
-    if cell == "gru":
-        return {"W_x": W_x, "W_h": W_h, "b_x": b_ih, "b_h": b_hh}
-    if cell == "lstm":
-        return {"W_x": W_x, "W_h": W_h, "b": b_ih + b_hh}
-    return {"W_xh": W_x, "W_hh": W_h, "b_h": b_ih + b_hh}
+    # by role (course_rnn.cells): one summed bias, or torch's two kept apart (the GRU)
+    values = {"input": W_x, "recurrent": W_h, "bias_ih": b_ih, "bias_hh": b_hh}
+    roles = get_cell(cell).roles
+    if "bias" in roles.values():
+        values["bias"] = b_ih + b_hh
+    return {name: values[role] for name, role in roles.items()}
 
 
 def rnn_params_from_torch(module) -> list:
@@ -188,12 +186,12 @@ def rnn_params_to_torch(params, module):
 
 
 def _tensors_from_params(cell: str, p: dict) -> dict:
-    if cell == "gru":
-        W_x, W_h, b_ih, b_hh = p["W_x"], p["W_h"], p["b_x"], p["b_h"]
+    by_role = {role: p[name] for name, role in get_cell(cell).roles.items()}
+    W_x, W_h = by_role["input"], by_role["recurrent"]
+    if "bias" in by_role:  # the sum goes to bias_ih, bias_hh is zero
+        b_ih, b_hh = by_role["bias"], np.zeros_like(by_role["bias"])
     else:
-        names = ("W_x", "W_h", "b") if cell == "lstm" else ("W_xh", "W_hh", "b_h")
-        W_x, W_h, b = (p[name] for name in names)
-        b_ih, b_hh = b, np.zeros_like(b)
+        b_ih, b_hh = by_role["bias_ih"], by_role["bias_hh"]
     return {
         "weight_ih": np.asarray(W_x).T,
         "weight_hh": np.asarray(W_h).T,
@@ -205,6 +203,19 @@ def _tensors_from_params(cell: str, p: dict) -> dict:
 # ----------------------------------------------------------------------------- Conv1d, LayerNorm
 
 
+def _check_conv1d_module(module) -> None:
+    """Refuse a Conv1d that ``course_rnn.conv`` cannot represent (other padding, groups)."""
+    mode = getattr(module, "padding_mode", "zeros")
+    if mode != "zeros":
+        raise ValueError(f"the Conv1d has padding_mode={mode!r}; course_rnn.conv pads with "
+                         "zeros only (padding_mode='zeros')")
+    groups = getattr(module, "groups", 1)
+    if groups != 1:
+        raise ValueError(f"the Conv1d has groups={groups}; course_rnn.conv supports groups=1 "
+                         "only (every output channel sees every input channel, "
+                         "W of shape (C_out, C_in, K))")
+
+
 def conv1d_params_from_torch(module) -> dict:
     r"""``{"W": (C_out, C_in, K), "b": (C_out,)}`` from a ``torch.nn.Conv1d`` (same layout).
 
@@ -212,8 +223,11 @@ def conv1d_params_from_torch(module) -> dict:
 
         W = \texttt{weight}, \qquad b = \texttt{bias}
 
-    ``b`` is zeros when the module has ``bias=False``. Taught in chapter 8 (with Conv1D).
+    ``b`` is zeros when the module has ``bias=False``. A module that ``course_rnn.conv``
+    cannot compute (``padding_mode`` other than "zeros", ``groups`` other than 1) raises
+    ``ValueError``. Taught in chapter 8 (with Conv1D).
     """
+    _check_conv1d_module(module)
     W = _np(module.weight)  # (C_out, C_in, K)
     b = np.zeros(W.shape[0], dtype=W.dtype) if module.bias is None else _np(module.bias)
     return {"W": W, "b": b}
@@ -226,10 +240,13 @@ def conv1d_params_to_torch(params: dict, module):
 
         \texttt{weight} = W, \qquad \texttt{bias} = b
 
-    In place; shapes must match the module's. Taught in chapter 8 (with Conv1D).
+    In place; shapes must match the module's, and the module must compute what
+    ``course_rnn.conv`` does (``padding_mode="zeros"``, ``groups=1``), else ``ValueError``.
+    Taught in chapter 8 (with Conv1D).
     """
     import torch
 
+    _check_conv1d_module(module)
     with torch.no_grad():
         check_shape("W", np.asarray(params["W"]), tuple(module.weight.shape), "Conv1d.weight")
         module.weight.copy_(torch.as_tensor(params["W"], dtype=module.weight.dtype))

@@ -1,8 +1,8 @@
 r"""The small torch models the chapters train (import torch: load this module explicitly).
 
-- ``make_rnn``: ``torch.nn.RNN``/``LSTM``/``GRU`` chosen by the names of
-  ``course_rnn.multilayer.CELLS`` (``"rnn"``, ``"rnn_relu"``, ``"lstm"``, ``"gru"``),
-  always ``batch_first=True``;
+- ``make_rnn``: ``torch.nn.RNN``/``LSTM``/``GRU`` chosen by a cell name of
+  ``course_rnn.cells`` (``"rnn"``, ``"rnn_relu"``, ``"lstm"``, ``"gru"``: its
+  ``torch_class`` and ``torch_kwargs``), always ``batch_first=True``;
 - ``TorchLanguageModel``: Embedding -> recurrent layers -> Linear, predicting the next
   token at every step (chapter 4, and chapters 5-6 to compare the cells);
 - ``TorchSequenceRegressor``: recurrent layers -> Linear head, forecasting 1 or k values from
@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-_MODULES = {"rnn": nn.RNN, "rnn_relu": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+from course_rnn.cells import get_cell
 
 
 def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -32,11 +32,12 @@ def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
     ``dropout`` applies between stacked layers (as in torch). The numpy counterpart is
     ``course_rnn.multilayer.stacked_forward``. Taught in chapter 4.
     """
-    if cell not in _MODULES:
-        raise ValueError(f"cell must be one of {tuple(_MODULES)}, got {cell!r}")
-    extra = {"nonlinearity": "relu"} if cell == "rnn_relu" else {}
-    return _MODULES[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True,
-                          bidirectional=bidirectional, dropout=dropout, **extra)
+    spec = get_cell(cell)
+    if spec.torch_class is None:
+        raise ValueError(f"cell {cell!r} has no torch.nn module (only a numpy one)")
+    module = getattr(nn, spec.torch_class)
+    return module(input_size, hidden_size, num_layers=num_layers, batch_first=True,
+                  bidirectional=bidirectional, dropout=dropout, **spec.torch_kwargs)
 
 
 def detach_state(state):
@@ -73,7 +74,9 @@ class TorchLanguageModel(nn.Module):
         Embedding size.
     H : int
         Hidden size.
-    cell : {"rnn", "rnn_relu", "lstm", "gru"}
+    cell : str
+        A cell name of ``course_rnn.cells`` with a torch module (``"rnn"``,
+        ``"rnn_relu"``, ``"lstm"``, ``"gru"``).
     num_layers : int
     dropout : float
         Dropout on the embeddings, between layers, and before the output layer.
@@ -113,7 +116,8 @@ class TorchSequenceRegressor(nn.Module):
         Hidden size.
     out : int
         k, the number of values predicted (e.g. the next k steps).
-    cell : {"rnn", "rnn_relu", "lstm", "gru"}
+    cell : str
+        As for ``TorchLanguageModel``.
     num_layers : int
     seq2seq : bool
         False: predict from the last step only, output (N, k). True: predict at every
