@@ -46,8 +46,10 @@ from course_rnn.cells import get_cell  # noqa: E402
 
 RECURRENT_SHAPES = [(32, 50, 64, 128), (64, 100, 128, 256), (32, 50, 1, 20)]
 CONV_SHAPE = (32, 64, 200, 64, 5)  # N, C_in, L, C_out, K
-GATES = {get_cell(c).torch_class: get_cell(c).blocks for c in ("rnn", "lstm", "gru")}
-"""The timed models, by torch class, and their gate blocks G (``course_rnn.cells``)."""
+CELL_OF = {get_cell(c).torch_class: c for c in ("rnn", "lstm", "gru")}
+"""The timed recurrent models: torch class -> cell of ``course_rnn.cells``."""
+GATES = {model: get_cell(cell).blocks for model, cell in CELL_OF.items()}
+"""Gate blocks G of each timed model."""
 
 
 @dataclass
@@ -96,45 +98,28 @@ def conv_matmuls(N, C_in, L, C_out, K) -> list[tuple[int, int, int]]:
 
 
 def make_recurrent_case(model: str, shape, dtype: str, rng: np.random.Generator) -> Case:
-    """The case of one recurrent layer (``"RNN"``, ``"LSTM"``, ``"GRU"``) of ``shape``
-    (N, T, D, H): torch's module holds the numpy layer's weights."""
+    """The case of one recurrent layer (``"RNN"``, ``"LSTM"``, ``"GRU"``: the torch class of
+    a cell of ``course_rnn.cells``) of ``shape`` (N, T, D, H): torch's module holds the numpy
+    layer's weights."""
     import torch
 
-    from course_rnn import gru, lstm, rnn
     from course_rnn.torch_ref.convert import rnn_params_to_torch
 
+    spec = get_cell(CELL_OF[model])
     N, T, D, H = shape
     np_dtype = np.dtype(dtype)
     t_dtype = getattr(torch, dtype)
     xs = rng.standard_normal((N, T, D)).astype(np_dtype)
     dhs = rng.standard_normal((N, T, H)).astype(np_dtype)
     h0 = np.zeros((N, H), np_dtype)
+    state0 = (h0, h0) if spec.paired_state else h0
+    p = spec.init(D, H, rng, np_dtype)
 
-    if model == "RNN":
-        p = rnn.init_rnn_params(D, H, rng, np_dtype)
+    def ours():
+        hs, _, cache = spec.forward(xs, state0, p)
+        return hs, spec.backward(dhs, cache)  # (dxs, dstate0, grads)
 
-        def ours():
-            hs, _, cache = rnn.rnn_forward(xs, h0, p["W_xh"], p["W_hh"], p["b_h"])
-            return hs, rnn.rnn_backward(dhs, cache)
-
-        module = torch.nn.RNN(D, H, batch_first=True)
-    elif model == "LSTM":
-        p = lstm.init_lstm_params(D, H, rng, np_dtype)
-
-        def ours():
-            hs, _, cache = lstm.lstm_forward(xs, h0, h0, p["W_x"], p["W_h"], p["b"])
-            return hs, lstm.lstm_backward(dhs, cache)
-
-        module = torch.nn.LSTM(D, H, batch_first=True)
-    else:
-        p = gru.init_gru_params(D, H, rng, np_dtype)
-
-        def ours():
-            hs, _, cache = gru.gru_forward(xs, h0, p["W_x"], p["W_h"], p["b_x"], p["b_h"])
-            return hs, gru.gru_backward(dhs, cache)
-
-        module = torch.nn.GRU(D, H, batch_first=True)
-
+    module = getattr(torch.nn, spec.torch_class)(D, H, batch_first=True, **spec.torch_kwargs)
     module = rnn_params_to_torch(p, module.to(t_dtype))
     x_t = torch.from_numpy(xs).requires_grad_(True)
     dhs_t = torch.from_numpy(dhs)
@@ -147,17 +132,17 @@ def make_recurrent_case(model: str, shape, dtype: str, rng: np.random.Generator)
         return out
 
     def results():
-        hs, grads = ours()
-        mine = {"out": hs, "dx": grads[0], **{f"d{k}": getattr(grads, f"d{k}") for k in p}}
+        hs, (dxs, _, grads) = ours()
+        mine = {"out": hs, "dx": dxs, **{f"d{k}": grads[k] for k in p}}
         out = torch_run()
         theirs = {"out": out, "dx": x_t.grad}
-        W_x, W_h, *biases = (f"d{k}" for k in p)
-        theirs[W_x] = module.weight_ih_l0.grad.T
-        theirs[W_h] = module.weight_hh_l0.grad.T
-        if model == "GRU":
-            theirs[biases[0]], theirs[biases[1]] = module.bias_ih_l0.grad, module.bias_hh_l0.grad
-        else:  # course_rnn's one bias is torch's bias_ih + bias_hh: the same gradient
-            theirs[biases[0]] = module.bias_ih_l0.grad
+        theirs["d" + spec.name_of("input")] = module.weight_ih_l0.grad.T
+        theirs["d" + spec.name_of("recurrent")] = module.weight_hh_l0.grad.T
+        # course_rnn's one bias is torch's bias_ih + bias_hh: the same gradient as either
+        for role, tensor in (("bias", module.bias_ih_l0), ("bias_ih", module.bias_ih_l0),
+                             ("bias_hh", module.bias_hh_l0)):
+            if role in spec.roles.values():
+                theirs["d" + spec.name_of(role)] = tensor.grad
         return mine, {k: v.detach().numpy() for k, v in theirs.items()}
 
     matmuls = recurrent_matmuls(model, *shape)
