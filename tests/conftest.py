@@ -4,8 +4,10 @@ on several cores (pytest-xdist, ``-n auto --dist loadfile``)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,28 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ.setdefault(_name, "1")
 
 
+# Chapters 7 and 8 train the same forecasting rows in both editions (same seeds, same code):
+# the rows are trained once per run and shared through a folder that the first process
+# creates (course_rnn.forecast.run.run_quiet reads COURSE_RNN_SHARED_ROWS). xdist's workers,
+# their notebook kernels and the kernels' training processes inherit the variable.
+SHARED_ROWS = "COURSE_RNN_SHARED_ROWS"
+CHAPTERS_SHARING_ROWS = (7, 8)
+
+
+def pytest_configure(config):
+    if os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get(SHARED_ROWS):
+        return
+    config._course_shared_rows = tempfile.mkdtemp(prefix="course-rnn-rows-")
+    os.environ[SHARED_ROWS] = config._course_shared_rows
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_course_shared_rows", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(SHARED_ROWS, None)
+
+
 # Test files that share the built book (the session fixture ``site`` below): xdist runs
 # them on one worker, so that the book is built once per run, not once per worker.
 SHARES_THE_BOOK = ("tests/book/test_book.py", "tests/browser/test_browser.py")
@@ -28,11 +52,16 @@ SHARES_THE_BOOK = ("tests/book/test_book.py", "tests/browser/test_browser.py")
 def _heaviest_first(scope: str, tests: dict) -> tuple:
     """Order of the units of work: the chapter notebooks, later (longer) chapters first, then
     the book's build and pages, then the other files by their number of tests. A long unit
-    handed out last would leave the other cores idle at the end of the run."""
+    handed out last would leave the other cores idle at the end of the run. The English
+    chapters 7 and 8 come after the other notebooks: by then the Korean ones have trained
+    the rows they share (:data:`SHARED_ROWS`)."""
     name = Path(scope).name
     if name.endswith(".ipynb"):
-        return (0, -int(name[:2]) if name[:2].isdigit() else 0, scope)
-    return (1 if scope == SHARES_THE_BOOK[0] else 2, -len(tests), scope)
+        chapter = int(name[:2]) if name[:2].isdigit() else 0
+        # the English chapters 7 and 8 read the rows the Korean ones trained: after them
+        reads_rows = Path(scope).parent.name == "en" and chapter in CHAPTERS_SHARING_ROWS
+        return (0, reads_rows, -chapter, scope)
+    return (1 if scope == SHARES_THE_BOOK[0] else 2, 0, -len(tests), scope)
 
 
 @pytest.hookimpl(optionalhook=True)

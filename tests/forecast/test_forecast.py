@@ -257,3 +257,26 @@ def test_train_numpy_is_the_book_loop_one_adam_per_layer():
     assert ours.mse == score("linear", model.predict(task.X_valid), task.Y_valid)
     assert lines == [f"linear           [numpy] epoch  2/2  train {total / len(order):.4f}  "
                      f"valid {ours.mse:.4f}"]
+
+
+def test_run_quiet_trains_a_row_once_when_rows_are_shared(tmp_path, monkeypatch):
+    import course_rnn.forecast.run as run_module
+
+    calls = []
+
+    def fake_train(key, seed, backend, epochs):
+        calls.append((key, seed, backend, epochs))
+        return naive_row("naive", seed), [f"trained {key}"]
+
+    monkeypatch.setattr(run_module, "_train_quiet", fake_train)
+    monkeypatch.delenv(run_module.SHARED_RESULTS, raising=False)
+    run_module.run_quiet("linear", 0, "numpy", 2)
+    run_module.run_quiet("linear", 0, "numpy", 2)
+    assert len(calls) == 2  # nothing shared without the variable
+    monkeypatch.setenv(run_module.SHARED_RESULTS, str(tmp_path / "rows"))
+    first = run_module.run_quiet("linear", 0, "numpy", 2)
+    second = run_module.run_quiet("linear", 0, "numpy", 2)
+    other_seed = run_module.run_quiet("linear", 1, "numpy", 2)
+    assert len(calls) == 4  # the second call read the first's row; another seed trains
+    assert second[1] == first[1] == ["trained linear"]
+    assert second[0].mse == first[0].mse and other_seed[0].seed == 1

@@ -10,8 +10,12 @@ thirteen rows) and chapter 8 (the two convolutional ones).
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pickle
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from course_rnn.data.series import load_task
 from course_rnn.forecast.rows import PUBLISHED, ROWS, TRAINED_ROWS, RowResult, example_of, score
@@ -80,8 +84,37 @@ def worker_init() -> None:
         pass
 
 
+SHARED_RESULTS = "COURSE_RNN_SHARED_ROWS"
+"""Environment variable naming a folder where ``run_quiet`` shares finished rows between
+processes (set by the test command, so that the two editions of a chapter train each row
+once per run; unset, every call trains)."""
+
+
 def run_quiet(key: str, seed: int, backend: str, epochs: int) -> tuple[RowResult, list[str]]:
-    """``run_row`` with its progress lines collected instead of printed."""
+    """``run_row`` with its progress lines collected instead of printed.
+
+    When the environment variable ``COURSE_RNN_SHARED_ROWS`` names a folder, a finished
+    row is kept there (``pickle``, written atomically) and a later call with the same key,
+    seed, backend and epochs reads it instead of training again; a lock file per row makes
+    a second process wait for the first rather than train the same row beside it.
+    """
+    folder = os.environ.get(SHARED_RESULTS)
+    if not folder:
+        return _train_quiet(key, seed, backend, epochs)
+    path = Path(folder) / f"{key}-{backend}-seed{seed}-epochs{epochs}.pkl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if path.exists():
+            return pickle.loads(path.read_bytes())
+        done = _train_quiet(key, seed, backend, epochs)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(done))
+        tmp.replace(path)
+        return done
+
+
+def _train_quiet(key: str, seed: int, backend: str, epochs: int) -> tuple[RowResult, list[str]]:
     lines: list[str] = []
     return run_row(key, seed, backend, epochs, log=lines.append), lines
 
