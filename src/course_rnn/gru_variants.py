@@ -1,4 +1,5 @@
-r"""The other textbook GRU (Cho et al., 2014), next to PyTorch's, and a drawing of the cell.
+r"""The other textbook GRU (Cho et al., 2014), next to PyTorch's (the cell is drawn by
+``course_rnn.figures.gru``).
 
 ``course_rnn.gru`` follows PyTorch: the reset gate multiplies the recurrent product
 *after* it is computed, bias included. Cho et al. (2014) and many textbooks apply it to

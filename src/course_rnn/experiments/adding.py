@@ -13,8 +13,8 @@ and its mean squared error is :math:`\mathrm{Var}(y) = 2 \cdot \tfrac{1}{12} = \
 \approx 0.167`: the trivial baseline. To beat it, a model must carry the first marked value
 over up to T steps.
 
-- ``adding_problem``: the data (numpy);
-- ``constant_baseline_mse``: the MSE of predicting a constant;
+- the data, ``adding_problem``, and ``constant_baseline_mse``, the MSE of predicting a
+  constant, are in ``course_rnn.data.tasks``;
 - ``train_adding``: train a torch RNN or LSTM regressor on it, with a few progress lines;
 - ``lstm_jacobian_norms``: :math:`\|\partial h_T / \partial h_k\|_2` and
   :math:`\|\partial h_T / \partial c_k\|_2` of a numpy LSTM, the LSTM side of chapter 3's

@@ -21,7 +21,8 @@ through the stored states (``state_jacobians``), their norms against the distanc
 :math:`T - k` (``jacobian_norms``, ``gradient_flow`` -- the function the chapter's
 explorer wraps), recurrent matrices with a prescribed spectral radius, what truncated
 BPTT cuts (``truncated_input_gradients``) and what it saves (``stored_activation_bytes``),
-and the small delayed-echo task on which full and truncated BPTT are compared.
+and the accuracy on the small delayed-echo task (``course_rnn.data.tasks``) on which full
+and truncated BPTT are compared.
 
 Shapes: N batch, T time, D input, H hidden, V vocabulary. Taught in chapter 3.
 """

@@ -1,20 +1,14 @@
-r"""Tools of chapter 4 around the language model: its torch twin, temperature, figures.
+r"""What chapter 4 computes around the language model: temperature, entropy, next-token
+probabilities.
 
-- :class:`TorchRNNLM`: the numpy ``RNNLanguageModel`` rebuilt in torch from the same
-  weights (``nn.Embedding`` -> ``nn.RNN`` -> ``nn.Linear``), with torch's second bias
-  ``bias_hh`` frozen at zero because course_rnn's cell has one bias
-  :math:`b_h = b_{ih} + b_{hh}`;
-- :func:`torch_train_losses`: the training loop of ``course_rnn.training.train`` written
-  in torch (truncated BPTT, ``h.detach()`` between chunks, clipping, SGD), so the two
-  loss curves can be compared step by step;
 - :func:`temperature_softmax` and :func:`entropy`: the sampling distribution
   :math:`p_\tau = \mathrm{softmax}(s / \tau)` and its entropy
   :math:`H(p) = -\sum_v p_v \log p_v` (in nats; :math:`e^{H}` is the effective number
   of choices, the same reading as perplexity);
-- :func:`draw_lm_layers` and :func:`draw_offsets`: the layers of the model unrolled in
-  time, and the rows of a truncated-BPTT mini-batch read at their offsets.
+- :func:`next_token_probs`: the model's distribution over the next token after a prompt.
 
-Taught in chapter 4.
+The torch twin of the model is in ``course_rnn.torch_ref.lm``, its drawings in
+``course_rnn.figures.lm``. Taught in chapter 4.
 """
 
 from __future__ import annotations

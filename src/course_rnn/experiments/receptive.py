@@ -20,7 +20,8 @@ The **empirical** receptive field is read from the backward pass: the gradient o
 output step with respect to the input is nonzero exactly at the input steps that output
 depends on (``input_gradient``, ``empirical_receptive_field``). ``causal_tree`` lists,
 layer by layer, the steps that feed one output of a stack of dilated causal
-convolutions (WaveNet, van den Oord et al. 2016), and ``draw_dilated_stack`` draws it.
+convolutions (WaveNet, van den Oord et al. 2016), and
+``course_rnn.figures.receptive.draw_dilated_stack`` draws it.
 Taught in chapter 8.
 """
 

@@ -1,12 +1,10 @@
-r"""Looking at hidden states: a heat map of :math:`h_t` over time and 2-D trajectories.
+r"""Looking at hidden states: principal components of :math:`h_t` for 2-D trajectories.
 
 A recurrent layer turns a sequence into a path :math:`h_1, h_2, \dots, h_T` in
-:math:`\mathbb{R}^H`. Two ways to look at it:
-
-- ``plot_state_heatmap``: one row per hidden unit, one column per time step, the
-  colour the value of :math:`h_t` (in :math:`(-1, 1)` for tanh);
-- ``pca`` and ``plot_trajectories``: project every state on the two directions of
-  largest variance (principal component analysis) and draw each sequence's path.
+:math:`\mathbb{R}^H`. ``pca`` projects every state on the two directions of largest
+variance (principal component analysis); ``course_rnn.figures.trajectories`` draws each
+sequence's path (``plot_trajectories``) and a heat map of the states over time
+(``plot_state_heatmap``).
 
 Taught in chapter 1 (hidden-state trajectories); reusable for the LSTM and GRU states
 of chapters 5 and 6.
