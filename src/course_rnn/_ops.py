@@ -1,13 +1,12 @@
-r"""Small operations shared by every recurrent cell: the sigmoid, dtypes, layouts, checks.
+r"""Small operations shared by every recurrent cell: dtypes, layouts, checks.
 
 .. math::
 
-    \sigma(x) = \tfrac12 \bigl(1 + \tanh(x / 2)\bigr), \qquad
     \mathrm{time\_major}(xs)[t, n] = xs[n, t]
 
 ``rnn.py``, ``lstm.py``, ``gru.py``, ``gru_variants.py`` and ``layernorm.py`` import them
-from here, so that no cell module imports another one for a helper. The sigmoid is taught
-in chapter 5; the rest are used from chapter 1 on (sequence input checks, time-major
+from here, so that no cell module imports another one for a helper (the sigmoid is
+``course_rnn.layers.sigmoid``). They are used from chapter 1 on (sequence input checks, time-major
 storage) and chapter 3 (upstream gradients of every backward pass).
 """
 
@@ -16,30 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from course_rnn._validate import as_array, check_dim, check_shape
-
-
-def sigmoid(x, out=None):
-    r"""Logistic sigmoid, numerically stable for any input.
-
-    .. math::
-
-        \sigma(x) = \frac{1}{1 + e^{-x}} = \tfrac12 \bigl(1 + \tanh(x / 2)\bigr)
-
-    The tanh form never overflows (``exp(-x)`` does for x < -709 in float64) and its
-    absolute error is that of float64 rounding (about 1e-16); for very negative x the
-    *relative* error of the tiny result grows (about 1e-4 at x = -30, where
-    :math:`\sigma(x) \approx 10^{-13}`), which no gate notices.
-    ``out`` may be ``x`` itself, to compute in place. torch: ``torch.sigmoid``.
-    Taught in chapter 5.
-    """
-    x = np.asarray(x)
-    if out is None:
-        out = np.empty(x.shape, dtype=np.result_type(x, np.float16))  # float32 stays float32
-    np.multiply(x, 0.5, out=out)
-    np.tanh(out, out=out)
-    out += 1
-    out *= 0.5
-    return out
 
 
 def float_dtype(xs: np.ndarray, *params) -> np.dtype:

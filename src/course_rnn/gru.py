@@ -37,11 +37,11 @@ from course_rnn._ops import (
     check_sequence_input,
     check_upstream,
     float_dtype,
-    sigmoid,
     time_major,
 )
 from course_rnn._time_layer import TimeLayer
 from course_rnn._validate import as_array, check_dim, check_shape
+from course_rnn.layers import sigmoid
 
 GRU_GATE_ORDER = ("r", "z", "n")
 """Order of the three blocks along the last axis of ``W_x``, ``W_h``, ``b_x``, ``b_h``."""

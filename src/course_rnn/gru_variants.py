@@ -34,9 +34,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_rnn._ops import check_sequence_input, check_upstream, sigmoid
+from course_rnn._ops import check_sequence_input, check_upstream
 from course_rnn._validate import as_array, check_dim, check_shape
 from course_rnn.gru import GRUGrads, GRUStepGrads, check_gru_params
+from course_rnn.layers import sigmoid
 
 
 @dataclass

@@ -210,6 +210,30 @@ def softmax(x, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def sigmoid(x, out=None):
+    r"""Logistic sigmoid, numerically stable for any input.
+
+    .. math::
+
+        \sigma(x) = \frac{1}{1 + e^{-x}} = \tfrac12 \bigl(1 + \tanh(x / 2)\bigr)
+
+    The tanh form never overflows (``exp(-x)`` does for x < -709 in float64) and its
+    absolute error is that of float64 rounding (about 1e-16); for very negative x the
+    *relative* error of the tiny result grows (about 1e-4 at x = -30, where
+    :math:`\sigma(x) \approx 10^{-13}`), which no gate notices.
+    ``out`` may be ``x`` itself, to compute in place. torch: ``torch.sigmoid``.
+    Taught in chapter 5.
+    """
+    x = np.asarray(x)
+    if out is None:
+        out = np.empty(x.shape, dtype=np.result_type(x, np.float16))  # float32 stays float32
+    np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1
+    out *= 0.5
+    return out
+
+
 class CrossEntropyCache(NamedTuple):
     probs: np.ndarray  # (N*T, V) softmax of the scores
     targets: np.ndarray  # (N*T,) int, ignored positions replaced by 0

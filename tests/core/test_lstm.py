@@ -16,7 +16,7 @@ from _helpers_cells import (
     torch_grads,
     torch_module,
 )
-from course_rnn._ops import sigmoid
+from course_rnn.layers import sigmoid
 from course_rnn.lstm import (
     GATE_ORDER,
     TimeLSTM,
