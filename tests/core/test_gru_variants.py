@@ -7,7 +7,6 @@ import numpy as np
 import torch
 
 from _helpers_cells import tensor
-from course_rnn.figures.gru import draw_gru_cell
 from course_rnn.gru import gru_step_forward, init_gru_params
 from course_rnn.gru_variants import (
     candidate_gap,
@@ -83,15 +82,3 @@ def test_gap_formula_and_when_forms_coincide():
     # one reset value for every unit and b_hn = 0: diag(r) commutes with W_hn
     r_const = np.full((N, H), 0.3)
     assert np.abs(candidate_gap(h, r_const, p["W_h"][:, 2 * H:], np.zeros(H))).max() < 1e-15
-
-
-def test_draw_gru_cell():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    for lang in ("ko", "en"):
-        ax = draw_gru_cell(lang=lang)
-        assert len(ax.patches) >= 10
-        plt.close(ax.figure)

@@ -1,35 +1,14 @@
-"""experiments.adding: the adding problem, its baseline, training helpers, LSTM Jacobian norms."""
+"""experiments.adding: training helpers and LSTM Jacobian norms (on the adding problem)."""
 
 import numpy as np
 import pytest
 import torch
 
-from course_rnn.data.tasks import adding_problem, constant_baseline_mse
+from course_rnn.data.tasks import adding_problem
 from course_rnn.experiments.adding import lstm_jacobian_norms, train_adding, train_char_lm
 from course_rnn.gradcheck import numerical_gradient, rel_error
 from course_rnn.lstm import init_lstm_params, lstm_forward
 from course_rnn.torch_ref.convert import rnn_params_to_torch
-
-
-def test_adding_problem_shapes_and_markers():
-    xs, ys = adding_problem(200, 20, rng=0, dtype=np.float64)
-    assert xs.shape == (200, 20, 2) and ys.shape == (200, 1) and xs.dtype == np.float64
-    marks = xs[..., 1]
-    assert np.all(marks.sum(axis=1) == 2)
-    assert np.all(marks[:, :10].sum(axis=1) == 1) and np.all(marks[:, 10:].sum(axis=1) == 1)
-    np.testing.assert_allclose(ys[:, 0], (xs[..., 0] * marks).sum(axis=1))
-    assert np.all((xs[..., 0] >= 0) & (xs[..., 0] < 1))
-    a, _ = adding_problem(5, 20, rng=3)
-    b, _ = adding_problem(5, 20, rng=3)
-    assert a.dtype == np.float32 and np.array_equal(a, b)
-    with pytest.raises(ValueError):
-        adding_problem(5, 1, rng=0)
-
-
-def test_constant_baseline_is_one_sixth():
-    _, ys = adding_problem(200_000, 10, rng=1, dtype=np.float64)
-    assert constant_baseline_mse(ys) == pytest.approx(1 / 6, abs=3e-3)
-    assert constant_baseline_mse([[1.0], [3.0]], c=2.0) == 1.0
 
 
 def _torch_jacobians(lstm, x, k):

@@ -1,15 +1,9 @@
-"""experiments.gradients and figures.bptt: Jacobians through time, truncation, memory."""
+"""experiments.gradients: Jacobians through time, truncation, memory, the echo accuracy."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 
-from course_rnn.data.batches import split_for_truncated_bptt
 from course_rnn.data.tasks import delayed_echo_batches
 from course_rnn.experiments.gradients import (
     echo_accuracy,
@@ -22,7 +16,6 @@ from course_rnn.experiments.gradients import (
     stored_activation_bytes,
     truncated_input_gradients,
 )
-from course_rnn.figures.bptt import draw_unrolled_graph, log_axis
 from course_rnn.gradcheck import numerical_gradient, rel_error
 from course_rnn.models import RNNLanguageModel
 from course_rnn.rnn import init_rnn_params, rnn_forward, rnn_step_backward, rnn_step_forward
@@ -233,22 +226,7 @@ def test_stored_activation_bytes():
         stored_activation_bytes(xs, **p, window=0)
 
 
-# -- the delayed-echo task -------------------------------------------------------------
-
-
-def test_delayed_echo_batches_and_split():
-    batches = delayed_echo_batches(3, 4, 10, 5, 3, rng=0)
-    assert len(batches) == 3
-    xs = np.concatenate([b[0] for b in batches], axis=1)  # (4, 30): the streams
-    ys = np.concatenate([b[1] for b in batches], axis=1)
-    assert xs.shape == ys.shape == (4, 30) and xs.max() < 5 and ys.min() >= 0
-    np.testing.assert_array_equal(ys[:, 3:], xs[:, :-3])  # the echo crosses batch boundaries
-    chunks = split_for_truncated_bptt(batches, 4)
-    assert [c[0].shape[1] for c in chunks] == [4, 4, 2] * 3
-    np.testing.assert_array_equal(np.concatenate([c[0] for c in chunks], axis=1), xs)
-    np.testing.assert_array_equal(np.concatenate([c[1] for c in chunks], axis=1), ys)
-    with pytest.raises(ValueError, match="delay"):
-        delayed_echo_batches(1, 1, 5, 3, 5, rng=0)
+# -- the delayed-echo task's accuracy --------------------------------------------------
 
 
 def test_echo_accuracy_restores_the_state_flag():
@@ -257,33 +235,3 @@ def test_echo_accuracy_restores_the_state_flag():
     acc = echo_accuracy(model, xs, 2)
     assert 0.0 <= acc <= 1.0 and model.stateful and model.recurrent.h is None
     assert echo_accuracy(model, xs, 2) == acc
-
-
-# -- the figure ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("lang", ["ko", "en"])
-def test_draw_unrolled_graph(lang):
-    ax = draw_unrolled_graph(T=5, window=2, lang=lang)
-    texts = [t.get_text() for t in ax.texts]
-    assert "$x_5$" in texts and "$h_0$" in texts and texts.count("×") == 2
-    plt.close(ax.figure)
-    with pytest.raises(ValueError, match="lang"):
-        draw_unrolled_graph(lang="fr")
-
-
-def test_log_axis_labels_negative_powers_without_glyph_warnings(caplog):
-    from course_rnn.figures.style import setup_matplotlib
-
-    setup_matplotlib()
-    fig, ax = plt.subplots()
-    ax.plot(np.arange(8), 10.0 ** -np.arange(8))
-    log_axis(ax)
-    with caplog.at_level("WARNING"):
-        fig.canvas.draw()
-    assert "does not have a glyph" not in caplog.text
-    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
-    assert "$10^{-4}$" in labels
-    plt.close(fig)
-    with pytest.raises(ValueError, match="axis"):
-        log_axis(ax, "z")

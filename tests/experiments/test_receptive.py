@@ -1,10 +1,5 @@
-"""Receptive fields: the formula against the gradient, output lengths, the dilated-stack drawing."""
+"""experiments.receptive: receptive fields, the formula against the gradient, output lengths."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -18,7 +13,6 @@ from course_rnn.experiments.receptive import (
     receptive_field,
     receptive_fields,
 )
-from course_rnn.figures.receptive import draw_dilated_stack
 
 
 def _stack(rng, specs, C=3):
@@ -128,23 +122,3 @@ def test_causal_tree():
     np.testing.assert_array_equal(causal_tree(2, 2, [1, 2, 4])[0], [0, 1, 2])  # padding left out
     with pytest.raises(ValueError):
         causal_tree(-1, 2, [1])
-
-
-@pytest.mark.parametrize("lang", ["ko", "en"])
-def test_draw_dilated_stack(lang):
-    ax = draw_dilated_stack([1, 2, 4, 8] * 2, kernel_size=2, lang=lang)
-    faint, bright = ax.collections[:2]
-    tree = causal_tree(31, 2, [1, 2, 4, 8] * 2)
-    assert len(bright.get_segments()) == sum(2 * len(s) for s in tree[1:])  # K edges per node
-    assert len(faint.get_segments()) + len(bright.get_segments()) == sum(
-        2 * 32 - d for d in [1, 2, 4, 8] * 2)  # every edge that does not read the padding
-    red_inputs = [c for c in ax.collections[2:] if len(c.get_offsets())
-                  and np.all(c.get_offsets()[:, 1] == 0) and c.get_facecolor()[0][0] > 0.7
-                  and c.get_facecolor()[0][1] < 0.5]
-    np.testing.assert_array_equal(red_inputs[0].get_offsets()[:, 0], tree[0])
-    assert ("31" in ax.get_title()) and (("입력" in ax.get_title()) == (lang == "ko"))
-    plt.close("all")
-    with pytest.raises(ValueError):
-        draw_dilated_stack([1, 2], lang="fr")
-    with pytest.raises(ValueError):
-        draw_dilated_stack([1, 2], T=4, t=4)

@@ -15,7 +15,6 @@ from matplotlib import font_manager
 
 from course_rnn.figures import style as plotting
 from course_rnn.figures.style import KOREAN_FONT, korean_font_file, use_korean_font
-from course_rnn.notebook import setup
 
 
 def draw_without_warnings(fig, path):
@@ -74,8 +73,3 @@ def test_hangul_is_drawn_with_glyphs_not_boxes():
         w1 = renderer.get_text_width_height_descent("가", prop, ismath=False)[0]
         w2 = renderer.get_text_width_height_descent("가나다라", prop, ismath=False)[0]
     assert w2 > 3 * w1 > 0
-
-
-def test_setup_rejects_an_unknown_edition():
-    with pytest.raises(ValueError, match="lang must be one of"):
-        setup("fr")
