@@ -2,44 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-KO, EN = ROOT / "chapters" / "ko", ROOT / "chapters" / "en"
-
-
-def table(path: Path) -> list[list[str]]:
-    """Rows of the Markdown table of a glossary page (header and rule skipped)."""
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("|") and not line.startswith("|---"):
-            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    return rows[1:]
-
-
-KO_ROWS = table(KO / "glossary.md")
-AVOID = {
-    word.strip(): row[0]
-    for row in KO_ROWS
-    for word in (row[2].split(",") if len(row) > 2 else [])
-    if word.strip()
-}
-
-
-def korean_text(path: Path) -> str:
-    """Everything a reader of the Korean edition reads: prose, code comments, outputs."""
-    if path.suffix == ".md":
-        return path.read_text(encoding="utf-8")
-    nb = nbformat.read(path, as_version=4)
-    parts = []
-    for cell in nb.cells:
-        parts.append(cell.source)
-        for out in cell.get("outputs", []):
-            parts.append(str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", "")))
-    return "\n".join(parts)
+from _helpers_text import ALSO, AVOID, EN, KO, KO_ROWS, avoided, joined, korean_text, table
 
 
 def test_glossaries_list_the_same_pairs():
@@ -47,7 +12,27 @@ def test_glossaries_list_the_same_pairs():
     en_pairs = {(row[1], row[0]) for row in table(EN / "glossary.md")}
     assert ko_pairs == en_pairs
     assert len(KO_ROWS) == len({row[0] for row in KO_ROWS}), "a Korean term is listed twice"
+    assert all(len(row) == 4 for row in KO_ROWS), "every row has four cells"
     assert ("퍼플렉서티", "perplexity") in ko_pairs and AVOID["당혹감"] == "퍼플렉서티"
+    assert ALSO["히트맵"] == "열지도" and "히트맵" not in AVOID
+
+
+def test_a_word_is_either_also_said_or_avoided():
+    terms = {row[0] for row in KO_ROWS}
+    assert not set(ALSO) & set(AVOID)
+    assert not (set(ALSO) | set(AVOID)) & terms, "a glossary term is listed as another's variant"
+
+
+def test_avoided_words_are_found_across_line_breaks():
+    text = joined(
+        "이 모델을 재귀\n신경망이라고 부르지 않습니다.\n\n"
+        "- 목록 안에서도 재귀\n   신경망은 찾습니다."
+    )
+    assert text.count("재귀 신경망") == 2
+    assert avoided(text) == {"재귀 신경망": "순환 신경망"}
+    assert avoided(joined("퍼플렉서티를\n당혹감으로 옮기지 않습니다.")) == {"당혹감": "퍼플렉서티"}
+    assert joined("첫 문단.\n\n둘째 문단.") == "첫 문단.\n\n둘째 문단."
+    assert not avoided(joined("열지도(heat map)는 흔히\n히트맵이라고도 부릅니다."))
 
 
 @pytest.mark.parametrize(
@@ -56,6 +41,5 @@ def test_glossaries_list_the_same_pairs():
     ids=lambda p: p.name,
 )
 def test_korean_pages_use_the_glossary_terms(path):
-    text = korean_text(path)
-    found = {word: term for word, term in AVOID.items() if word in text}
+    found = avoided(korean_text(path))
     assert not found, f"{path.name}: write {', '.join(f'{t} (not {w})' for w, t in found.items())}"

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from test_conv import CONV_CASES
 
+from _helpers_conv import CONV_CASES
 from course_rnn.conv import conv1d_backward, conv1d_forward, conv_padding, init_conv1d_params
 from course_rnn.experiments.conv_forms import (
     col2im1d,

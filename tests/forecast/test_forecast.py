@@ -176,6 +176,11 @@ def test_benchmark_markdown(tmp_path):
     text = out.read_text()
     assert "| linear | 0.00417 | 0.0045 ± 0.0007 | 1.08 | 1.0 |" in text
     assert "seeds 0, 1" in text
+    # the machine and the load of the run stay in the file but off the book's page
+    hidden = text.split("<!-- run details\n", 1)[1].split("\n-->\n", 1)[0]
+    assert "machine:" in hidden and "load average" in hidden
+    visible = text.replace(hidden, "")
+    assert "machine:" not in visible and "load average" not in visible
 
 
 def test_benchmark_markdown_in_korean(tmp_path):
@@ -185,6 +190,8 @@ def test_benchmark_markdown_in_korean(tmp_path):
     text = out.read_text()
     assert "| seq2seq: GRU | 0.0103 | 0.0077 ± 0.0000 | 0.75 | 3.0 |" in text
     assert "20에폭" in text and "부하 평균 1.0" in text
+    hidden = text.split("<!-- run details\n", 1)[1].split("\n-->\n", 1)[0]
+    assert "부하 평균 1.0" in hidden and "컴퓨터:" in hidden
     assert forecast_bench.korean_path("docs/forecasting.md") == "docs/forecasting.ko.md"
 
 

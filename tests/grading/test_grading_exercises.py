@@ -133,7 +133,7 @@ def test_both_editions_hold_the_same_questions_and_code(name):
 
 @pytest.mark.parametrize("path", sorted((EXERCISES / "ko").glob("*.ipynb")), ids=lambda p: p.name)
 def test_the_korean_edition_uses_the_glossary_terms(path):
-    from test_glossary import AVOID, korean_text
+    from _helpers_text import AVOID, korean_text
 
     found = {word: term for word, term in AVOID.items() if word in korean_text(path)}
     assert not found, f"use the glossary's terms instead: {found}"

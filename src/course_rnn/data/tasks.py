@@ -4,8 +4,9 @@ r"""Generated tasks of chapters 2, 3 and 5: seeded functions of a ``numpy.random
   ``parity_task`` (many-to-one), ``comparison_task`` (many-to-many, aligned),
   ``reversal_task`` (many-to-many, unaligned);
 - chapter 3 (BPTT): ``delayed_echo_batches``, a token to repeat ``delay`` steps later;
-- chapter 5 (LSTM): ``adding_problem``, the sum of two marked values
-  (Hochreiter & Schmidhuber, 1997), and ``constant_baseline_mse``, its trivial baseline.
+- chapter 5 (LSTM): ``adding_problem``, the sum of two marked values (the form of
+  Le, Jaitly & Hinton, 2015, after the adding task of Hochreiter & Schmidhuber, 1997),
+  and ``constant_baseline_mse``, its trivial baseline.
 
 Shapes: N examples, T time, D input, V vocabulary. Labels that a loss skips are
 ``IGNORE`` (torch's ``ignore_index`` default, as ``course_rnn.layers.IGNORE``).
@@ -21,6 +22,9 @@ IGNORE = -100
 
 def adding_problem(N: int, T: int, rng, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     r"""N sequences of the adding problem and their targets.
+
+    Two markers and values from U(0, 1), as in Le, Jaitly & Hinton (2015); the original
+    long-delay adding task is Hochreiter & Schmidhuber (1997).
 
     .. math::
 

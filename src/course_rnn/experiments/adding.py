@@ -1,8 +1,9 @@
-r"""The adding problem (Hochreiter & Schmidhuber, 1997) and the LSTM's gradient paths.
+r"""The adding problem (Le, Jaitly & Hinton, 2015) and the LSTM's gradient paths.
 
 Taught in chapter 5. Each input sequence has two channels: a value :math:`v_t \sim U(0, 1)`
 and a marker :math:`m_t \in \{0, 1\}` that is 1 at exactly two steps, one in each half of
-the sequence. The target is the sum of the two marked values,
+the sequence. The target is the sum of the two marked values (this form is from Le, Jaitly &
+Hinton, 2015; the original long-delay adding task is Hochreiter & Schmidhuber, 1997),
 
 .. math::
 
