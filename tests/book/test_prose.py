@@ -55,3 +55,19 @@ def test_prose_cites_no_unseen_material(path):
     assert not found, (
         f"{path.relative_to(ROOT)}: {found}; write in the book's voice or cite a published work"
     )
+
+
+# The repository's own test files are the project's bookkeeping, not the reader's text (the
+# instructors' page, which is about grading, may name them).
+TEST_FILE_RE = re.compile(r"\btests/[\w/]*test_\w+\.py")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in prose_pages() if p.parent.parent.name == "chapters" and p.stem != "instructors"],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_chapter_prose_names_no_test_file(path):
+    assert TEST_FILE_RE.search("see `tests/core/test_seq2seq.py`")  # the check itself
+    found = TEST_FILE_RE.findall(prose(path))
+    assert not found, f"{path.relative_to(ROOT)} names test files {found}: state the result"
