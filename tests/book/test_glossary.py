@@ -43,3 +43,18 @@ def test_avoided_words_are_found_across_line_breaks():
 def test_korean_pages_use_the_glossary_terms(path):
     found = avoided(korean_text(path))
     assert not found, f"{path.name}: write {', '.join(f'{t} (not {w})' for w, t in found.items())}"
+
+
+KOREAN_PAGES = sorted(
+    [p for p in KO.iterdir() if p.suffix in {".md", ".ipynb"} and p.name != "glossary.md"]
+    + [p for p in (KO.parent.parent / "exercises" / "ko").glob("*.ipynb")]
+    + [p for p in (KO.parent.parent / "docs").glob("*.ko.md")]
+)
+
+
+@pytest.mark.parametrize("path", KOREAN_PAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_one_word_for_training(path):
+    """The glossary lists 훈련 as also said, but the book itself writes 학습 only."""
+    assert ALSO["훈련"] == "학습"
+    text = korean_text(path)
+    assert "훈련" not in text, f"{path.name}: write 학습 for training, not 훈련"
