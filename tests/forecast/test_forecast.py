@@ -9,7 +9,6 @@ from course_rnn.forecast import bench as forecast_bench
 from course_rnn.forecast.models import glorot_uniform, init_recurrent, orthogonal
 from course_rnn.forecast.report import format_table
 from course_rnn.forecast.rows import (
-    CHAPTER_ROWS,
     PUBLISHED,
     ROWS,
     TRAINED_ROWS,
@@ -21,7 +20,7 @@ from course_rnn.forecast.rows import (
 )
 from course_rnn.forecast.run import run_row, run_rows
 from course_rnn.forecast.torch_twin import torch_model
-from course_rnn.forecast.train import iterative_forecast, model_from_params, naive_row
+from course_rnn.forecast.train import iterative_forecast, model_from_params, naive_row, train_numpy
 
 
 def test_score_uses_the_last_step_for_seq2seq():
@@ -84,7 +83,7 @@ def test_gradients_of_every_model(key):
 def test_numpy_and_torch_models_agree(key):
     """Same initial weights: same outputs, same loss, same input gradient (float64)."""
     model, X, Y = _input(key)
-    tm = torch_model(key, 1, dtype=np.float64)
+    tm = torch_model(key, 1, dtype=np.float64).eval()
     Xt = torch.tensor(X, requires_grad=True)
     loss_t = torch.nn.functional.mse_loss(tm(Xt), torch.tensor(Y))
     loss_t.backward()
@@ -108,13 +107,15 @@ def test_model_errors_and_round_trip():
     np.testing.assert_allclose(again.predict(X), model.predict(X))
     with pytest.raises(ValueError, match="parameter dicts"):
         model_from_params("deep_rnn_dense", params[:1])
+    with pytest.raises(ValueError, match="no parameter 'W_typo'"):
+        model_from_params("deep_rnn_dense", [{"W_typo": np.zeros(1)}, *params[1:]])
     with pytest.raises(ValueError, match=r"has shape \(3, 0\), expected \(3, 1\)"):
         model.forward(X, Y[:, :0])
 
 
 def test_rows_cover_the_table():
-    assert set(ROWS) == set(PUBLISHED) and len(ROWS) == 15
-    assert CHAPTER_ROWS[7] + CHAPTER_ROWS[8] == ROWS
+    assert set(ROWS) == set(PUBLISHED) and len(ROWS) == 16
+    assert ROWS[-1] == "s2s_bn_rnn"  # appended last: the rows before keep their seeds
     assert task_of("s2s_lstm") == "seq2seq" and task_of("ahead_linear") == "ahead"
     assert task_of("deep_rnn") == "next"
     assert targets("s2s_conv_gru", np.zeros((2, 50, 10))).shape == (2, 24, 10)
@@ -258,3 +259,13 @@ def test_run_quiet_trains_a_row_once_when_rows_are_shared(tmp_path, monkeypatch)
     assert len(calls) == 4  # the second call read the first's row; another seed trains
     assert second[1] == first[1] == ["trained linear"]
     assert second[0].mse == first[0].mse and other_seed[0].seed == 1
+
+
+def test_a_trained_batch_norm_row_keeps_its_running_averages():
+    result = train_numpy("s2s_bn_rnn", seed=0, epochs=1, log=None)
+    layers = [p for p in result.params if "running_mean" in p]
+    assert len(layers) == 2 and all(np.abs(p["running_mean"]).max() > 0 for p in layers)
+    rebuilt = model_from_params("s2s_bn_rnn", result.params)
+    X = load_task("seq2seq", 0).X_valid
+    assert score("s2s_bn_rnn", rebuilt.predict(X), load_task("seq2seq", 0).Y_valid) == \
+        pytest.approx(result.mse, rel=1e-6)

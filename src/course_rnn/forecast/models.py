@@ -1,14 +1,16 @@
 r"""The numpy models of the forecasting benchmark: small layers, Keras-style initialisation.
 
-The rows of the benchmark (chapter 7 and 8, ``course_rnn.forecast.run``) are stacks of four
-kinds of layer, each a thin wrapper around a course_rnn function with its own backward:
+The rows of the benchmark (chapters 7, 8 and 10, ``course_rnn.forecast.run``) are stacks of
+five kinds of layer, each a thin wrapper around a course_rnn function with its own backward:
 
 - ``Recurrent``: one layer of any cell of ``course_rnn.cells`` (``"rnn"``, ``"lstm"``,
   ``"gru"``, ``"ln_rnn"``, ...) through ``course_rnn.multilayer.cell_forward``, returning
   every state (seq-to-seq) or the last one (seq-to-vec);
 - ``Dense``: :math:`y = x W + b` on the last axis (time-distributed on ``(N, T, H)``);
 - ``Flatten``: ``(N, T, D) -> (N, T D)``;
-- ``Conv``: ``course_rnn.conv.conv1d_forward`` on channels-last sequences, optional ReLU.
+- ``Conv``: ``course_rnn.conv.conv1d_forward`` on channels-last sequences, optional ReLU;
+- ``BatchNorm`` (``course_rnn.batchnorm``): each feature standardised over the batch and the
+  time steps, batch statistics in training, running averages in inference.
 
 Initialisation follows Keras, where the published numbers come from (Hands-On ML, ch. 15):
 
@@ -19,8 +21,9 @@ Initialisation follows Keras, where the published numbers come from (Hands-On ML
     \;(\text{Glorot}), \qquad W_h = Q \;(\text{orthogonal}), \qquad b = 0
 
 with the LSTM's forget-gate bias set to 1. Shapes: batch first, ``(N, T, D)``.
-A row's model is these layers in a ``course_rnn.models.Sequential`` with the mean squared
-error (``course_rnn.forecast.rows.build_model``). The same stacks in torch are in
+A row's model is these layers in an ``InferenceSequential`` (a ``course_rnn.models.Sequential``
+whose ``predict`` runs in inference mode) with the mean squared error
+(``course_rnn.forecast.rows.build_model``). The same stacks in torch are in
 ``course_rnn.forecast.torch_twin``. Taught in chapter 7.
 """
 
@@ -30,6 +33,7 @@ import numpy as np
 
 from course_rnn.cells import get_cell
 from course_rnn.conv import conv1d_backward, conv1d_forward
+from course_rnn.models import Sequential
 from course_rnn.multilayer import cell_backward, cell_forward
 
 
@@ -212,3 +216,33 @@ class Conv:
         self.grads = {"W": g.dW, "b": g.db}
         return g.dx.transpose(0, 2, 1)
 
+
+
+class InferenceSequential(Sequential):
+    r"""A ``Sequential`` whose ``predict`` runs its layers in inference mode.
+
+    .. math::
+
+        \hat y = f_L^{\text{eval}}(\cdots f_1^{\text{eval}}(x)) \ \text{(predict)}, \qquad
+        L = \ell(f_L^{\text{train}}(\cdots f_1^{\text{train}}(x)), y) \ \text{(forward)}
+
+    Layers with a train / inference switch (``train()``, ``eval()`` and ``training``, as
+    ``course_rnn.dropout.Dropout`` and ``course_rnn.batchnorm.BatchNorm``) are put in
+    inference mode for ``predict`` and back in their mode after it; ``forward`` (the
+    loss the training loop minimises) runs them as they are, in training mode. Nothing
+    changes for layers without the switch. Torch: ``model.eval()`` around the forecast,
+    ``model.train()`` after. Taught in chapter 7.
+    """
+
+    def predict(self, inputs, batch: int | None = None) -> np.ndarray:
+        """The last layer's output with every switchable layer in inference mode."""
+        switchable = [layer for layer in self.layers if hasattr(layer, "eval")]
+        modes = [layer.training for layer in switchable]
+        for layer in switchable:
+            layer.eval()
+        try:
+            return super().predict(inputs, batch)
+        finally:
+            for layer, training in zip(switchable, modes, strict=True):
+                if training:
+                    layer.train()

@@ -3,7 +3,7 @@ r"""The rows of the forecasting benchmark: published numbers, models, scores, re
 Every row of Hands-On ML's table (2nd ed., chapter 15) is a key of ``PUBLISHED``;
 ``build_model(key, rng)`` is its numpy model with Keras's initialisation
 (``course_rnn.forecast.models``) and ``score`` its validation metric. Taught in chapters 7
-and 8.
+and 8; the batch-normalised row ``s2s_bn_rnn`` in chapter 7.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from course_rnn.batchnorm import BatchNorm
 from course_rnn.data.series import AHEAD, N_STEPS, Task
-from course_rnn.forecast.models import Conv, Dense, Flatten, Recurrent
+from course_rnn.forecast.models import Conv, Dense, Flatten, InferenceSequential, Recurrent
 from course_rnn.layers import MSELoss
 from course_rnn.models import Sequential
 
@@ -24,11 +25,12 @@ PUBLISHED = {
     "ahead_rnn_dense": 0.0085,
     "s2s_rnn": 0.0096, "s2s_ln_rnn": 0.0121, "s2s_lstm": 0.0086, "s2s_gru": 0.0103,
     "s2s_conv_gru": 0.0080, "s2s_wavenet": 0.0072,
+    "s2s_bn_rnn": 0.0164,  # appended last: a row's initial weights are seeded by its index
 }
 """Validation MSE of each row in Hands-On ML 2nd ed., chapter 15 notebook (Keras, CPU)."""
 
 ROWS = tuple(PUBLISHED)
-CHAPTER_ROWS = {7: ROWS[:13], 8: ROWS[13:]}
+CHAPTER_ROWS = {7: ROWS[:13], 8: ROWS[13:15]}
 
 ROW_LABELS = {
     "naive": {"ko": "순진한 예측(마지막 값)", "en": "naive (last value)"},
@@ -46,6 +48,8 @@ ROW_LABELS = {
     "s2s_gru": {"ko": "seq2seq: GRU", "en": "seq2seq: GRU"},
     "s2s_conv_gru": {"ko": "seq2seq: Conv1D + GRU", "en": "seq2seq: Conv1D + GRU"},
     "s2s_wavenet": {"ko": "seq2seq: WaveNet 방식", "en": "seq2seq: WaveNet-style"},
+    "s2s_bn_rnn": {"ko": "seq2seq: SimpleRNN + 배치 정규화",
+                   "en": "seq2seq: SimpleRNN + batch norm"},
 }
 
 
@@ -85,8 +89,10 @@ def build_model(key: str, rng, dtype=np.float32) -> Sequential:
         \to h_T W + b
 
     A ``course_rnn.models.Sequential`` of the layers (named ``"0"``, ``"1"``, ...) with the
-    mean squared error; ``predict`` runs on batches of 500 rows. Every row of ``PUBLISHED``
-    but the naive ones (which are not trained). Taught in chapters 7 and 8.
+    mean squared error; ``predict`` runs on batches of 500 rows, in inference mode
+    (``InferenceSequential``: the batch-normalised row uses its running averages). Every
+    row of ``PUBLISHED`` but the naive ones (which are not trained). Taught in chapters 7
+    and 8.
     """
     rng = np.random.default_rng(rng)
     kw = {"dtype": dtype}
@@ -101,6 +107,10 @@ def build_model(key: str, rng, dtype=np.float32) -> Sequential:
         layers = _rnn_stack("rnn", rng, 1 if key == "deep_rnn_dense" else AHEAD, False, dtype)
     elif key in ("s2s_rnn", "s2s_ln_rnn", "s2s_lstm", "s2s_gru"):
         layers = _rnn_stack(key[4:], rng, AHEAD, True, dtype)
+    elif key == "s2s_bn_rnn":  # batch normalisation between the layers (Keras's defaults)
+        layers = [Recurrent("rnn", 1, _H, rng, **kw), BatchNorm(_H, dtype=dtype),
+                  Recurrent("rnn", _H, _H, rng, **kw), BatchNorm(_H, dtype=dtype),
+                  Dense(_H, AHEAD, rng, **kw)]
     elif key == "s2s_conv_gru":
         layers = [Conv(1, _H, 4, rng, stride=2, **kw), Recurrent("gru", _H, _H, rng, **kw),
                   Recurrent("gru", _H, _H, rng, **kw), Dense(_H, AHEAD, rng, **kw)]
@@ -112,7 +122,7 @@ def build_model(key: str, rng, dtype=np.float32) -> Sequential:
         layers.append(Conv(_H, AHEAD, 1, rng, **kw))
     else:
         raise ValueError(f"no model for row {key!r}; trained rows: {TRAINED_ROWS}")
-    return Sequential(layers, MSELoss(), predict_batch=500)
+    return InferenceSequential(layers, MSELoss(), predict_batch=500)
 
 
 TRAINED_ROWS = tuple(k for k in ROWS if k not in ("naive", "ahead_naive", "ahead_iterative"))
@@ -145,6 +155,7 @@ class RowResult:
     curve: np.ndarray = field(default_factory=lambda: np.zeros(0))  # valid MSE per epoch
     params: list = field(default_factory=list)  # numpy parameters of every layer
     example: dict = field(default_factory=dict)  # x, y, pred of 3 validation series
+    per_step: np.ndarray = field(default_factory=lambda: np.zeros(0))  # seq2seq: MSE at each step
 
     @property
     def published(self) -> float:

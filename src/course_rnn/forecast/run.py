@@ -68,7 +68,7 @@ def run_row(key: str, seed: int = 42, backend: str = "numpy", epochs: int = 20,
 
 # Rough cost of a row relative to the deep RNN (numpy), to start the slow ones first.
 COST = {"s2s_gru": 8, "s2s_lstm": 6, "s2s_ln_rnn": 6, "s2s_conv_gru": 4, "s2s_wavenet": 2,
-         "linear": 0.2, "ahead_linear": 0.2, "simple_rnn_1": 0.5}
+         "linear": 0.2, "ahead_linear": 0.2, "simple_rnn_1": 0.5, "s2s_bn_rnn": 1.5}
 
 
 def worker_init() -> None:

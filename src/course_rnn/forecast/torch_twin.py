@@ -11,6 +11,11 @@ two backends start from one point and see the same batches:
 
 The layer-normalised RNN has no torch module: ``LNRNN`` is the loop
 :math:`h_t = \tanh(\mathrm{LN}(x_t W_{xh} + h_{t-1} W_{hh} + b_h))` with ``nn.LayerNorm``.
+Batch normalisation between layers is ``nn.BatchNorm1d(H, eps=1e-3, momentum=0.01)`` on
+``(N, H, T)`` (Keras's momentum 0.99 is torch's 0.01; torch's running variance averages the
+unbiased batch variance, numpy's the biased one as Keras, a factor :math:`M/(M-1)` with
+:math:`M = N T = 1600` values per feature in a batch of 32 series); forecasts run in
+``eval()`` mode.
 Taught in chapter 7 (and 8 for the convolutional rows).
 """
 
@@ -23,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course_rnn.batchnorm import BatchNorm
 from course_rnn.cells import get_cell
 from course_rnn.data.series import load_task
 from course_rnn.forecast.models import Conv, Dense, Flatten, Recurrent
@@ -108,6 +114,21 @@ class _Dense(nn.Module):
         return self.linear(x)
 
 
+class _BatchNorm(nn.Module):
+    def __init__(self, layer: BatchNorm):
+        super().__init__()
+        H = layer.params["gamma"].shape[0]
+        self.bn = nn.BatchNorm1d(H, eps=layer.eps, momentum=1.0 - layer.momentum)
+        with torch.no_grad():
+            self.bn.weight.copy_(torch.as_tensor(layer.params["gamma"]))
+            self.bn.bias.copy_(torch.as_tensor(layer.params["beta"]))
+            self.bn.running_mean.copy_(torch.as_tensor(layer.buffers["running_mean"]))
+            self.bn.running_var.copy_(torch.as_tensor(layer.buffers["running_var"]))
+
+    def forward(self, x):  # (N, T, H): BatchNorm1d normalises (N, H, T) over N and T
+        return self.bn(x.transpose(1, 2)).transpose(1, 2)
+
+
 class _Conv(nn.Module):
     def __init__(self, layer: Conv):
         super().__init__()
@@ -133,7 +154,7 @@ def torch_model(key: str, rng, dtype=np.float32) -> nn.Sequential:
 
     ``dtype``: float32 (training) or float64 (the tests). Taught in chapter 7.
     """
-    wrap = {Recurrent: _Recurrent, Dense: _Dense, Conv: _Conv}
+    wrap = {Recurrent: _Recurrent, Dense: _Dense, Conv: _Conv, BatchNorm: _BatchNorm}
     default = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64 if np.dtype(dtype) == np.float64 else torch.float32)
     try:
@@ -145,9 +166,14 @@ def torch_model(key: str, rng, dtype=np.float32) -> nn.Sequential:
 
 
 def _predict(model, X, batch: int = 500) -> np.ndarray:
-    with torch.no_grad():
-        return torch.cat([model(torch.as_tensor(X[i : i + batch]))
-                          for i in range(0, len(X), batch)]).numpy()
+    training = model.training
+    model.eval()  # batch normalisation: the running averages
+    try:
+        with torch.no_grad():
+            return torch.cat([model(torch.as_tensor(X[i : i + batch]))
+                              for i in range(0, len(X), batch)]).numpy()
+    finally:
+        model.train(training)
 
 
 def train_torch(key: str, seed: int = 42, epochs: int = 20, batch_size: int = 32,

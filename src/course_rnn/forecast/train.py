@@ -85,22 +85,31 @@ def train_numpy(key: str, seed: int = 42, epochs: int = 20, batch_size: int = 32
                     Adam(LEARNING_RATE.get(key, 0.001), eps=1e-7), epochs=epochs, bptt="full",
                     metric=valid_mse, on_epoch=report, epoch_mean="sample")
     return RowResult(key, "numpy", seed, history.metrics[-1], time.perf_counter() - start,
-                     np.array(history.metrics), [dict(layer.params) for layer in model.trainable()],
+                     np.array(history.metrics),
+                     [{**layer.params, **getattr(layer, "buffers", {})}
+                      for layer in model.trainable()],
                      example_of(task, key, last["pred"]))
 
 
 def model_from_params(key: str, params: list) -> Sequential:
-    """Rebuild a row's numpy model and load trained parameters (``RowResult.params``)."""
+    """Rebuild a row's numpy model and load trained parameters (``RowResult.params``).
+
+    A batch-norm layer's running averages (its ``buffers``) travel with its parameters.
+    """
     model = build_model(key, 0)
     layers = model.trainable()
     if len(layers) != len(params):
         raise ValueError(f"{key}: {len(params)} parameter dicts for {len(layers)} layers")
     for layer, p in zip(layers, params, strict=True):
         for name, value in p.items():
-            if layer.params[name].shape != value.shape:
+            held = layer.buffers if name in getattr(layer, "buffers", {}) else layer.params
+            if name not in held:
+                raise ValueError(f"{key}: a layer has no parameter {name!r}; it has "
+                                 f"{sorted(layer.params)}")
+            if held[name].shape != value.shape:
                 raise ValueError(f"{key}: {name} has shape {value.shape}, the model's "
-                                 f"{layer.params[name].shape}")
-            layer.params[name] = np.array(value)
+                                 f"{held[name].shape}")
+            held[name] = np.array(value)
     return model
 
 
