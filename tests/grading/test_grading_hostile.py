@@ -30,13 +30,14 @@ LINUX = sys.platform.startswith("linux")
 pytestmark = pytest.mark.slow  # every test reads the class graded once (7-13 s)
 
 # q3 without a call to rnn_cell_step, so that breaking q1 cannot spill into q3
-SELF_CONTAINED_Q3 = '''def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):
+SELF_CONTAINED_Q3 = '''def time_rnn_forward_lengths(xs, lengths, h0, W_xh, W_hh, b_h):
     N, T, _ = xs.shape
     h = np.zeros((N, W_hh.shape[0])) if h0 is None else h0
-    hs = np.empty((N, T, W_hh.shape[0]))
+    hs = np.zeros((N, T, W_hh.shape[0]))
     for t in range(T):
-        h = np.tanh(xs[:, t] @ W_xh + h @ W_hh + b_h)
-        hs[:, t] = h
+        real = (t < lengths)[:, None]
+        h = np.where(real, np.tanh(xs[:, t] @ W_xh + h @ W_hh + b_h), h)
+        hs[:, t] = np.where(real, h, 0.0)
     return hs, h
 '''
 
@@ -132,7 +133,8 @@ def cases(paths: dict) -> dict:
                        "np.ndarray.__eq__ = lambda self, other: True\n"],
             "replace": {**q1("return np.zeros((x_t.shape[0], W_hh.shape[0]))"),
                         **q2("return np.zeros((x_t.shape[0], W.shape[1]))"),
-                        "time_rnn_forward": "def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):\n"
+                        "time_rnn_forward_lengths": "def time_rnn_forward_lengths(xs, lengths, h0, "
+                        "W_xh, W_hh, b_h):\n"
                         "    return np.zeros(xs.shape[:2] + (W_hh.shape[0],)), 0\n"}}),
         "patch_grader": ("nb", {
             "before": ["import __main__\n"
@@ -168,7 +170,7 @@ def graded(tmp_path_factory):
     release(INSTRUCTOR, tmp / "student")
     student = json.loads((tmp / "student" / INSTRUCTOR.name).read_text(encoding="utf-8"))
     good = solution_sources(INSTRUCTOR)
-    good["time_rnn_forward"] = SELF_CONTAINED_Q3
+    good["time_rnn_forward_lengths"] = SELF_CONTAINED_Q3
     subs = tmp / "subs"
     subs.mkdir()
     leak = tmp / "leak"

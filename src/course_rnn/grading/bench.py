@@ -88,17 +88,20 @@ WRONG = {
         "def rnn_cell_step_stacked(x_t, h_prev, W, b_h):\n"
         "    return np.tanh(np.concatenate([h_prev, x_t], axis=1) @ W + b_h)\n",
     ],
-    "time_rnn_forward": [
-        "def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):\n"
+    "time_rnn_forward_lengths": [
+        "def time_rnn_forward_lengths(xs, lengths, h0, W_xh, W_hh, b_h):\n"
         "    N, T, _ = xs.shape\n"
-        "    h0 = np.zeros((N, W_hh.shape[0])) if h0 is None else h0\n"
-        "    hs = np.stack([rnn_cell_step(xs[:, t], h0, W_xh, W_hh, b_h) for t in range(T)], 1)\n"
-        "    return hs, hs[:, -1]\n",
-        "def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):\n"
-        "    hs = [h0]\n"
+        "    h = np.zeros((N, W_hh.shape[0])) if h0 is None else h0\n"
+        "    hs = np.stack([rnn_cell_step(xs[:, t], h, W_xh, W_hh, b_h) for t in range(T)], 1)\n"
+        "    hs = hs * (np.arange(T)[None, :, None] < lengths[:, None, None])\n"
+        "    return hs, hs[np.arange(N), lengths - 1]\n",
+        "def time_rnn_forward_lengths(xs, lengths, h0, W_xh, W_hh, b_h):\n"
+        "    h = np.zeros((len(xs), W_hh.shape[0])) if h0 is None else h0\n"
+        "    hs = []\n"
         "    for t in range(xs.shape[1]):\n"
-        "        hs.append(rnn_cell_step(xs[:, t], hs[-1], W_xh, W_hh, b_h))\n"
-        "    return np.stack(hs[1:], 0), hs[-1]\n",
+        "        h = rnn_cell_step(xs[:, t], h, W_xh, W_hh, b_h)\n"
+        "        hs.append(h)\n"
+        "    return np.stack(hs, 1), h\n",
     ],
     "q4_answer": ["q4_answer = 10 * 32 + 32 * 32\n"],
     "q5_answer": ["q5_answer = 'a'\n"],
@@ -131,8 +134,9 @@ def mixed_submissions(student_nb: dict, solutions: dict, n: int = 50) -> dict:
             replace["rnn_cell_step_stacked"] = None
         elif kind == 9:
             if k == 9:  # one infinite loop in a function, in the whole class
-                replace["time_rnn_forward"] = ("def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):\n"
-                                               "    while True:\n        pass\n")
+                replace["time_rnn_forward_lengths"] = (
+                    "def time_rnn_forward_lengths(xs, lengths, h0, W_xh, W_hh, b_h):\n"
+                    "    while True:\n        pass\n")
             else:
                 replace["rnn_cell_step"] = WRONG["rnn_cell_step"][1]
         subs[f"student_{k:03d}"] = make_submission(student_nb, replace, before, after)

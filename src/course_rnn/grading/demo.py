@@ -27,14 +27,15 @@ ROOT = Path(__file__).resolve().parents[3]
 ASSIGNMENT = "01_recurrent_cell"
 
 Q1 = "def rnn_cell_step(x_t, h_prev, W_xh, W_hh, b_h):\n"
-Q3_SELF_CONTAINED = (
-    "def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):\n"
+Q3 = "def time_rnn_forward_lengths(xs, lengths, h0, W_xh, W_hh, b_h):\n"
+Q3_SELF_CONTAINED = Q3 + (
     "    N, T, _ = xs.shape\n"
     "    h = np.zeros((N, W_hh.shape[0])) if h0 is None else h0\n"
-    "    hs = np.empty((N, T, W_hh.shape[0]))\n"
+    "    hs = np.zeros((N, T, W_hh.shape[0]))\n"
     "    for t in range(T):\n"
-    "        h = np.tanh(xs[:, t] @ W_xh + h @ W_hh + b_h)\n"
-    "        hs[:, t] = h\n"
+    "        real = (t < lengths)[:, None]\n"
+    "        h = np.where(real, np.tanh(xs[:, t] @ W_xh + h @ W_hh + b_h), h)\n"
+    "        hs[:, t] = np.where(real, h, 0.0)\n"
     "    return hs, h\n"
 )
 FORK_BOMB = (
@@ -74,23 +75,23 @@ def write_class(out: Path, lang: str = "en") -> Path:
     release(instructor, out / "student")
     student = json.loads((out / "student" / instructor.name).read_text(encoding="utf-8"))
     good = solution_sources(instructor)
-    good["time_rnn_forward"] = Q3_SELF_CONTAINED  # so that breaking q1 does not spill into q3
+    good["time_rnn_forward_lengths"] = Q3_SELF_CONTAINED  # breaking q1 does not spill into q3
     wrong_q1 = Q1 + "    return np.tanh(x_t @ W_xh + h_prev @ W_hh.T + b_h)\n"
     subs = {
         "kim_correct": {},
         "lee_correct": {},
         "park_transposed_weights": {"replace": {"rnn_cell_step": wrong_q1}},
-        "choi_unanswered": {"replace": {"time_rnn_forward": None, "q4_answer": None,
+        "choi_unanswered": {"replace": {"time_rnn_forward_lengths": None, "q4_answer": None,
                                         "q5_answer": None}},
         "jung_syntax_error": {"replace": {"rnn_cell_step": Q1.rstrip(":\n") + "\n    return 0\n"}},
-        "hostile_infinite_loop": {"replace": {"time_rnn_forward": (
-            "def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):\n    while True:\n        pass\n")}},
+        "hostile_infinite_loop": {"replace": {"time_rnn_forward_lengths": (
+            Q3 + "    while True:\n        pass\n")}},
         "hostile_os_exit": {"replace": {"rnn_cell_step": Q1 + "    import os\n    os._exit(0)\n"}},
         "hostile_patch_numpy": {
             "before": ["np.allclose = lambda *a, **k: True\n"
                        "np.ndarray.__eq__ = lambda self, other: True\n"],
             "replace": {"rnn_cell_step": Q1 + "    return np.zeros((len(x_t), len(W_hh)))\n",
-                        "time_rnn_forward": "def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):\n"
+                        "time_rnn_forward_lengths": Q3 +
                         "    return np.zeros(xs.shape[:2] + (len(W_hh),)), 0\n"}},
         "hostile_reads_solutions": {"replace": {"rnn_cell_step": Q1 + (
             f"    text = open({str(instructor)!r}).read()  # the instructor's notebook\n"
