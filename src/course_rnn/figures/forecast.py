@@ -1,12 +1,13 @@
-r"""Drawings of the forecasting benchmark of chapters 7 and 8: forecasts of one series,
-validation curves."""
+r"""Drawings of the forecasting benchmark (chapters 7, 8 and 10): forecasts of one series,
+validation curves, and the stored three-seed results: every seed against the published value,
+curves with their spread over seeds, the seq2seq rows' error at each step."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from course_rnn.data.series import N_STEPS
-from course_rnn.forecast.rows import ROW_LABELS
+from course_rnn.forecast.rows import PUBLISHED, ROW_LABELS, ROWS, targets
 
 
 def plot_forecasts(results: dict, keys=None, lang: str = "en", series: int = 0):
@@ -44,6 +45,7 @@ def plot_forecasts(results: dict, keys=None, lang: str = "en", series: int = 0):
     for ax in list(axes.flat)[len(keys):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
     return fig
 
 
@@ -75,4 +77,134 @@ def plot_curves(results: dict, ax=None, lang: str = "en"):
                    "en": "validation MSE (thick bar: published)"}[lang])
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, ncol=2)
+    return ax
+
+
+_MARKS = {"numpy": ("o", "tab:blue"), "torch": ("^", "tab:orange")}
+
+
+def plot_seed_ratios(table: dict, ax=None, lang: str = "en"):
+    r"""Every seed of every row against its published value: one dot per seed and backend at
+    :math:`m_s / m_\text{published}`, a tick at each backend's mean, a line at 1.
+
+    .. math::
+
+        s \mapsto \mathrm{MSE}_s / \mathrm{MSE}_\text{published}
+
+    ``table``: ``{(key, backend): [RowResult per seed]}`` (``load_results``). Rows in the
+    order of ``ROWS``, the first at the top. Returns the axes. Taught in chapter 10.
+    """
+    import matplotlib.pyplot as plt
+
+    backends = [b for b in _MARKS if any(bb == b for _, bb in table)]
+    keys = [k for k in ROWS if any((k, b) in table for b in backends)]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.38 * len(keys) + 1.2))
+    for i, key in enumerate(keys):
+        for j, b in enumerate(backends):
+            if (key, b) not in table:
+                continue
+            y = i + (j - (len(backends) - 1) / 2) * 0.28
+            ratios = np.array([r.mse for r in table[key, b]]) / PUBLISHED[key]
+            marker, color = _MARKS[b]
+            ax.plot(ratios, [y] * len(ratios), marker, color=color, ms=5, alpha=0.8, ls="none",
+                    label=b if i == next(n for n, k in enumerate(keys) if (k, b) in table)
+                    else None)
+            ax.plot([ratios.mean()], [y], "|", color=color, ms=13, mew=2)
+    ax.axvline(1.0, color="0.3", lw=1)
+    ax.set_yticks(range(len(keys)), [ROW_LABELS[k][lang] for k in keys], fontsize=8)
+    ax.set_ylim(len(keys) - 0.5, -0.5)
+    ax.set_xlabel({"ko": "MSE / 발표된 값 (점: 시드 하나, 세로 막대: 평균)",
+                   "en": "MSE / published (dot: one seed, bar: mean)"}[lang])
+    ax.grid(alpha=0.3, axis="x", which="both")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def plot_seed_curves(table: dict, keys, ax=None, lang: str = "en", backend: str = "numpy"):
+    r"""Validation MSE after each epoch, mean over the seeds (line) and the band between the
+    lowest and the highest seed, with the published value as a thick bar after the last epoch.
+
+    .. math::
+
+        e \mapsto \frac{1}{S}\sum_s \mathrm{MSE}_\text{valid}(\theta^{(s)}_e)
+
+    ``table``: ``{(key, backend): [RowResult per seed]}``; ``keys``: the trained rows to draw
+    (rows absent from ``table`` are skipped). Returns the axes. Taught in chapter 10.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 4))
+    colors = plt.get_cmap("tab10")
+    drawn = [k for k in keys if (k, backend) in table and len(table[k, backend][0].curve)]
+    for i, key in enumerate(drawn):
+        curves = np.array([r.curve for r in table[key, backend]])  # (S, epochs)
+        epochs = np.arange(1, curves.shape[1] + 1)
+        color = colors(i % 10)
+        ax.plot(epochs, curves.mean(axis=0), "-", color=color, lw=1.5,
+                label=ROW_LABELS[key][lang])
+        ax.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.2,
+                        lw=0)
+        ax.plot([epochs[-1] + 0.4, epochs[-1] + 1.4], [PUBLISHED[key]] * 2, "-", color=color,
+                lw=4, alpha=0.6)
+    ax.set_yscale("log")
+    ax.set_xlabel({"ko": "에폭", "en": "epoch"}[lang])
+    ax.set_ylabel({"ko": "검증 MSE", "en": "validation MSE"}[lang])
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def per_step_axis(key: str, length: int) -> np.ndarray:
+    r"""The time steps :math:`t` at which a seq2seq row forecasts (``Y[:, 3::2]`` for the
+    Conv1D + GRU, every step otherwise), for a per-step error of ``length`` values.
+
+    .. math::
+
+        t \in \{0, \dots, 49\} \text{ or } \{3, 5, \dots, 49\}
+
+    Taught in chapter 10.
+    """
+    from course_rnn.data.series import N_STEPS
+
+    steps = targets(key, np.arange(N_STEPS)[None, :])[0]
+    if steps.size != length:
+        raise ValueError(f"{key}: {length} per-step errors, but the row forecasts at "
+                         f"{steps.size} steps")
+    return steps
+
+
+def plot_per_step(table: dict, keys, ax=None, lang: str = "en", backend: str = "numpy",
+                  mark: int | None = None):
+    r"""The seq2seq rows' validation MSE at each time step :math:`t` of the forecast, mean over
+    the seeds with the band between the lowest and the highest seed (log scale).
+
+    .. math::
+
+        t \mapsto \frac{1}{N \cdot 10}\sum_{n,j} (\hat y_{n,t,j} - y_{n,t,j})^2
+
+    ``mark``: a time step to draw as a grey dashed line (e.g. 30). Returns the axes. Taught in
+    chapter 10.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 4))
+    colors = plt.get_cmap("tab10")
+    drawn = [k for k in keys if (k, backend) in table and len(table[k, backend][0].per_step)]
+    for i, key in enumerate(drawn):
+        err = np.array([r.per_step for r in table[key, backend]])  # (S, T')
+        steps = per_step_axis(key, err.shape[1])
+        color = colors(i % 10)
+        ax.plot(steps, err.mean(axis=0), ".-", color=color, ms=3, lw=1.2,
+                label=ROW_LABELS[key][lang])
+        ax.fill_between(steps, err.min(axis=0), err.max(axis=0), color=color, alpha=0.15, lw=0)
+    if mark is not None:
+        ax.axvline(mark, color="gray", ls="--", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel({"ko": "예측하는 시점 t", "en": "time step t of the forecast"}[lang])
+    ax.set_ylabel({"ko": "검증 MSE", "en": "validation MSE"}[lang])
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7)
     return ax

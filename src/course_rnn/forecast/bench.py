@@ -11,8 +11,12 @@ mean and standard deviation over the seeds of the validation MSE,
     \mathrm{sd} = \sqrt{\frac{1}{S - 1}\sum_s (m_s - \bar m)^2},
 
 beside the published value, and the mean wall time of one training (one thread; the
-machine is described at the top of the file). The chapters show this file. Taught in
-chapters 7 and 8.
+machine is described at the top of the file). It also writes every per-seed record (MSE,
+seconds, the validation curve, the seq2seq rows' error at each step, a few example forecasts)
+and the run's details into ``course_rnn/forecast/results.json``, shipped with the package,
+which chapter 10 loads with ``course_rnn.forecast.report.load_results``. Finished trainings
+are cached (``--cache``): with everything cached, the files are rewritten in seconds, and
+``--cached-only`` writes what the cache holds without training. Taught in chapter 10.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
-from course_rnn.forecast.rows import PUBLISHED, ROW_LABELS, ROWS, RowResult
+from course_rnn.data.series import load_task
+from course_rnn.forecast.report import RESULTS_FILE, RESULTS_FORMAT
+from course_rnn.forecast.rows import PUBLISHED, ROW_LABELS, ROWS, RowResult, targets
 from course_rnn.forecast.run import COST, iterative_row, run_quiet, worker_init
-from course_rnn.forecast.train import naive_row
+from course_rnn.forecast.train import model_from_params, naive_row
 
 BACKENDS = ("numpy", "torch")
 
@@ -41,8 +47,16 @@ def _job(key: str, seed: int, backend: str, epochs: int) -> list[dict]:
     rows = [result]
     if key == "deep_rnn_dense":
         rows.append(iterative_row(result, seed))
+    if key.startswith("s2s_") and backend == "numpy":  # the error at every step of the forecast
+        task = load_task("seq2seq", seed)
+        pred = model_from_params(key, result.params).predict(task.X_valid)
+        err = (pred.astype(np.float64) - targets(key, task.Y_valid)) ** 2
+        result.per_step = err.mean(axis=(0, 2))
     return [{"key": r.key, "backend": r.backend, "seed": r.seed, "mse": r.mse,
-             "seconds": r.seconds, "curve": [float(v) for v in r.curve]} for r in rows]
+             "seconds": r.seconds, "curve": [float(v) for v in r.curve],
+             "per_step": [float(v) for v in r.per_step],
+             "example": {k: np.asarray(v, dtype=np.float64).tolist() for k, v in r.example.items()}}
+            for r in rows]
 
 
 def _cache_path(cache: Path, key: str, backend: str, seed: int, epochs: int) -> Path:
@@ -51,11 +65,13 @@ def _cache_path(cache: Path, key: str, backend: str, seed: int, epochs: int) -> 
 
 def _from_record(d: dict) -> RowResult:
     return RowResult(d["key"], d["backend"], d["seed"], d["mse"], d["seconds"],
-                     np.array(d["curve"]))
+                     np.array(d["curve"]), example={k: np.array(v) for k, v in
+                                                    d.get("example", {}).items()},
+                     per_step=np.array(d.get("per_step", [])))
 
 
 def run(seeds, backends=BACKENDS, rows=ROWS, workers: int = 2, epochs: int = 20,
-        cache: str | None = None, log=print) -> dict:
+        cache: str | None = None, log=print, cached_only: bool = False) -> dict:
     r"""Every (row, backend, seed): ``{(key, backend): [RowResult per seed]}``.
 
     .. math::
@@ -64,7 +80,8 @@ def run(seeds, backends=BACKENDS, rows=ROWS, workers: int = 2, epochs: int = 20,
 
     ``cache``: a folder where each finished training is written (JSON) and read back on the
     next run, so an interrupted benchmark resumes. The numpy trainings run first, then
-    torch's (slower here), slowest rows first. Taught in chapter 7.
+    torch's (slower here), slowest rows first. ``cached_only``: train nothing, and leave out
+    every (row, backend) that the cache lacks for some seed. Taught in chapter 10.
     """
     trained = [k for k in rows if k not in ("naive", "ahead_naive", "ahead_iterative")]
     if "ahead_iterative" in rows and "deep_rnn_dense" not in trained:
@@ -81,7 +98,7 @@ def run(seeds, backends=BACKENDS, rows=ROWS, workers: int = 2, epochs: int = 20,
                 if path and path.exists():
                     for d in json.loads(path.read_text()):
                         found[d["key"], b, s] = _from_record(d)
-                else:
+                elif not cached_only:
                     jobs.append((k, b, s))
     log(f"{len(jobs)} trainings to run, {len(found)} results read from the cache")
     with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
@@ -99,11 +116,12 @@ def run(seeds, backends=BACKENDS, rows=ROWS, workers: int = 2, epochs: int = 20,
             log(f"[{done}/{len(jobs)}] {k} {b} seed {s}: MSE {records[0]['mse']:.4f} in "
                 f"{records[0]['seconds']:.0f} s")
     out = {}
+    naive = {(k, s): naive_row(k, s) for k in rows if k in ("naive", "ahead_naive") for s in seeds}
     for key in rows:
         for b in backends:
             if key in ("naive", "ahead_naive"):
-                out[key, b] = [naive_row(key, s) for s in seeds]
-            else:
+                out[key, b] = [naive[key, s] for s in seeds]
+            elif all((key, b, s) in found for s in seeds):
                 out[key, b] = [found[key, b, s] for s in seeds]
     return out
 
@@ -146,7 +164,7 @@ _TEXT = {
 
 
 def write_markdown(path: str, table: dict, seeds, elapsed: float, epochs: int,
-                   lang: str = "en", load: float | None = None) -> None:
+                   lang: str = "en", load: float | None = None, date: str | None = None) -> None:
     """The committed table of the benchmark, in English or Korean (one file per edition)."""
     text = _TEXT[lang]
     backends = sorted({b for _, b in table}, key=BACKENDS.index)
@@ -161,7 +179,8 @@ def write_markdown(path: str, table: dict, seeds, elapsed: float, epochs: int,
         # the run's machine and load: kept in the file, hidden from the book's page
         "<!-- run details",
         *_machine(lang),
-        text["when"].format(date=time.strftime("%Y-%m-%d"), minutes=elapsed / 60, load=load),
+        text["when"].format(date=date or time.strftime("%Y-%m-%d"), minutes=elapsed / 60,
+                            load=load),
         "-->",
         "",
         head,
@@ -170,6 +189,9 @@ def write_markdown(path: str, table: dict, seeds, elapsed: float, epochs: int,
     for key in dict.fromkeys(k for k, _ in table):
         cells = [ROW_LABELS[key][lang], f"{PUBLISHED[key]:.4g}"]
         for b in backends:
+            if (key, b) not in table:  # not in the cache (``--cached-only``)
+                cells += ["-"] * 3
+                continue
             m = np.array([r.mse for r in table[key, b]])
             sd = m.std(ddof=1) if len(m) > 1 else 0.0
             secs = np.mean([r.seconds for r in table[key, b]])
@@ -179,6 +201,64 @@ def write_markdown(path: str, table: dict, seeds, elapsed: float, epochs: int,
     with open(path + ".tmp", "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     os.replace(path + ".tmp", path)
+
+
+def _rounded(values, digits: int = 6) -> list[float]:
+    return [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def _record(r: RowResult, backend: str, example: bool) -> dict:
+    """One training as JSON: the curve rounded; the example forecasts only when asked."""
+    d = {"key": r.key, "backend": backend, "seed": int(r.seed), "mse": float(r.mse),
+         "seconds": round(float(r.seconds), 2), "curve": _rounded(r.curve),
+         "per_step": _rounded(r.per_step)}
+    if example and r.example:
+        x, y, pred = (np.asarray(r.example[k], dtype=np.float64) for k in ("x", "y", "pred"))
+        if r.key.startswith("s2s_"):  # the ten values forecast at the last step only
+            y, pred = y[:, -1], pred[:, -1]
+        d["example"] = {"x": [_rounded(v, 5) for v in x], "y": [_rounded(v, 5) for v in y],
+                        "pred": [_rounded(v, 5) for v in pred]}
+    return d
+
+
+def write_results(path, table: dict, seeds, epochs: int, elapsed: float, load: float,
+                  rows=ROWS, backends=BACKENDS, date: str | None = None) -> None:
+    r"""The benchmark's per-seed records and run details as one JSON file (``results.json``).
+
+    .. math::
+
+        (\text{row}, \text{backend}, s) \mapsto (\mathrm{MSE}, \text{seconds},
+        \text{curve}, \text{error per step})
+
+    ``table``: ``{(key, backend): [RowResult per seed]}`` as ``run`` returns it. Each record
+    keeps the MSE, the seconds, the validation MSE after every epoch and, for the numpy
+    seq2seq rows, the validation MSE at each step of the forecast; the first seed's records
+    also keep three example forecasts (the last step's for seq2seq rows). The (row, backend)
+    pairs of ``rows`` x ``backends`` that ``table`` lacks are listed under ``missing``, which
+    ``course_rnn.forecast.report.load_results`` reads back. Taught in chapter 10.
+    """
+    import torch
+
+    seeds = [int(s) for s in seeds]
+    records = [_record(r, b, example=r.seed == seeds[0])
+               for (key, b), results in table.items() for r in results]
+    meta = {
+        "format": RESULTS_FORMAT, "epochs": int(epochs), "seeds": seeds,
+        "rows": [k for k in rows if any((k, b) in table for b in backends)],
+        "backends": list(backends),
+        "missing": [[k, b] for k in rows for b in backends if (k, b) not in table],
+        "published": {k: PUBLISHED[k] for k in rows},
+        "run": {"machine": platform.machine(), "cores": os.cpu_count(),
+                "system": f"{platform.system()} {platform.release()}",
+                "python": platform.python_version(), "numpy": np.__version__,
+                "torch": torch.__version__, "date": date or time.strftime("%Y-%m-%d"),
+                "minutes": round(elapsed / 60, 1), "load": round(float(load), 2)},
+    }
+    path = Path(path)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"meta": meta, "records": records}, separators=(",", ":"))
+                   + "\n", encoding="utf-8")
+    tmp.replace(path)
 
 
 def korean_path(path: str) -> str:
@@ -200,16 +280,26 @@ def main(argv: list[str] | None = None) -> int:
                         help="the English table; the Korean one goes beside it (.ko.md)")
     parser.add_argument("--cache", default="_build/forecast-cache",
                         help="folder of finished trainings, read back by the next run")
+    parser.add_argument("--results", default=str(RESULTS_FILE),
+                        help="the per-seed records that chapter 10 loads (JSON)")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="train nothing: write what the cache holds (rows it lacks: missing)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    table = run(args.seeds, args.backends, args.rows, args.workers, args.epochs, args.cache)
+    table = run(args.seeds, args.backends, args.rows, args.workers, args.epochs, args.cache,
+                cached_only=args.cached_only)
     elapsed, load = time.perf_counter() - start, os.getloadavg()[0]
+    date = time.strftime("%Y-%m-%d")
     meta = Path(args.cache) / "last-run.json" if args.cache else None
     if meta and elapsed > 60:  # a real run: remember how long it took
-        meta.write_text(json.dumps({"elapsed": elapsed, "load": load}))
+        meta.write_text(json.dumps({"elapsed": elapsed, "load": load, "date": date}))
     elif meta and meta.exists():  # everything came from the cache: report the run that made it
-        elapsed, load = (json.loads(meta.read_text())[k] for k in ("elapsed", "load"))
+        last = json.loads(meta.read_text())
+        elapsed, load, date = last["elapsed"], last["load"], last.get("date", date)
     for path, lang in ((args.out, "en"), (korean_path(args.out), "ko")):
-        write_markdown(path, table, args.seeds, elapsed, args.epochs, lang, load)
+        write_markdown(path, table, args.seeds, elapsed, args.epochs, lang, load, date)
         print(f"wrote {path}")
+    write_results(args.results, table, args.seeds, args.epochs, elapsed, load, args.rows,
+                  args.backends, date)
+    print(f"wrote {args.results}")
     return 0
