@@ -42,9 +42,18 @@ def check_shape(name: str, arr: np.ndarray, expected: tuple[int, ...], why: str 
         raise ValueError(f"{name} has shape {tuple(arr.shape)}, expected {tuple(expected)}{extra}")
 
 
-def check_finite_loss(loss: float, step: int) -> float:
-    """Stop training with a message naming the step where the loss stopped being finite."""
+def check_finite_loss(loss: float, step: int, lang: str = "en") -> float:
+    """Stop training with a message naming the step where the loss stopped being finite.
+
+    ``lang`` ("en" or "ko") is the language of the message; the step is the first number
+    in both.
+    """
     if not np.isfinite(loss):
+        if lang == "ko":
+            raise FloatingPointError(
+                f"{step}번째 갱신에서 손실이 {loss}이 되었습니다. 학습률을 낮추거나, "
+                "기울기를 클리핑하거나(clip_grad_norm), 입력에 NaN이 있는지 확인하세요"
+            )
         raise FloatingPointError(
             f"the loss became {loss} at step {step}; lower the learning rate, "
             "clip the gradients (clip_grad_norm) or check the input for NaN"

@@ -1,6 +1,8 @@
 """The training loop: truncated BPTT equals torch with .detach(), full BPTT, shuffled batches,
 metrics and callbacks, the sample-weighted epoch mean, and ``fit``."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -249,3 +251,37 @@ def test_fit_is_reproducible_and_equals_train_on_the_same_batches():
         return losses
 
     assert run(True) == run(True) == run(False)
+
+
+def test_train_prints_and_raises_in_either_language(capsys):
+    ids = np.tile(np.arange(V), 60)
+    batches = truncated_bptt_batches(ids, 4, 10)
+    lines = {}
+    for lang in ("en", "ko"):
+        train(RNNLanguageModel(V, D, H, rng=6), batches, Adam(0.05), epochs=2,
+              val_batches=batches, log_every=2, lang=lang)
+        lines[lang] = capsys.readouterr().out.splitlines()
+    en, ko = lines["en"][0], lines["ko"][0]
+    assert en.startswith("epoch   2  loss ") and "  val loss " in en and "  val ppl " in en
+    assert ko.startswith("에폭   2  손실 ") and "  검증 손실 " in ko and "  검증 퍼플렉서티 " in ko
+    # the same numbers, rounded the same way
+    number = r"\d+\.?\d*"
+    assert re.findall(number, en) == re.findall(number, ko) and len(re.findall(number, en)) == 5
+    # no lang: the English line, unchanged
+    train(RNNLanguageModel(V, D, H, rng=6), batches, Adam(0.05), epochs=2,
+          val_batches=batches, log_every=2)
+    assert capsys.readouterr().out.splitlines() == lines["en"]
+    with pytest.raises(ValueError, match="lang must be one of"):
+        train(RNNLanguageModel(V, D, H, rng=6), batches, Adam(0.05), lang="fr")
+
+    class Poison(SGD):
+        def update(self, params, grads):
+            super().update(params, grads)
+            params["affine.b"][0] = np.nan
+
+    ko_message = r"^2번째 갱신에서 손실이 nan이.*\(에폭 1, 배치 2\)$"
+    with pytest.raises(FloatingPointError, match=ko_message):
+        train(RNNLanguageModel(V, D, H, rng=5), batches[:3], Poison(0.1), lang="ko")
+    en_message = r"^the loss became nan at step 2;.*\(epoch 1, batch 2\)$"
+    with pytest.raises(FloatingPointError, match=en_message):
+        train(RNNLanguageModel(V, D, H, rng=5), batches[:3], Poison(0.1))

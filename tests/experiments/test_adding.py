@@ -1,5 +1,7 @@
 """experiments.adding: training helpers and LSTM Jacobian norms (on the adding problem)."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -77,3 +79,26 @@ def test_train_char_lm_learns_a_periodic_text():
     _, hist = train_char_lm("lstm", ids[:1600], ids[1600:], 5, D=8, H=16, epochs=3,
                             batch_size=4, time_size=10, lr=1e-2, log_every=0)
     assert hist["val_ppl"][-1] < 1.5 and len(hist["seconds"]) == 3
+
+
+def test_progress_lines_in_either_language(capsys):
+    data, val = adding_problem(64, 8, rng=0), adding_problem(32, 8, rng=1)
+    ids = np.tile(np.arange(5), 100)
+    out = {}
+    for lang in ("en", "ko"):
+        train_adding("rnn", data, val, H=4, epochs=1, batch_size=16, lang=lang)
+        train_char_lm("rnn", ids[:400], ids[400:], 5, D=4, H=6, epochs=1, batch_size=4,
+                      time_size=10, lang=lang)
+        out[lang] = capsys.readouterr().out.splitlines()
+    en_mse, ko_mse, en_ppl, ko_ppl = out["en"][0], out["ko"][0], out["en"][1], out["ko"][1]
+    assert en_mse.startswith("rnn   epoch  1: train MSE ") and ", validation MSE " in en_mse
+    assert ko_mse.startswith("rnn   에폭  1: 학습 MSE ") and ", 검증 MSE " in ko_mse
+    assert ": train perplexity " in en_ppl and ", validation perplexity " in en_ppl
+    assert ko_ppl.startswith("rnn   에폭  1: 학습 퍼플렉서티 ") and ", 검증 퍼플렉서티 " in ko_ppl
+    number = r"\d+\.\d+"
+    for en, ko in zip(out["en"], out["ko"], strict=True):  # the same numbers
+        assert re.findall(number, en) == re.findall(number, ko) and len(re.findall(number, en)) == 2
+    train_adding("rnn", data, val, H=4, epochs=1, batch_size=16)  # no lang: English
+    assert capsys.readouterr().out.splitlines()[0] == out["en"][0]
+    with pytest.raises(ValueError, match="lang must be"):
+        train_adding("rnn", data, val, H=4, epochs=1, lang="fr")

@@ -54,3 +54,9 @@ def test_compare_char_lm():
     assert r.recurrent_parameters == parameter_formula("lstm", 4, 6)
     assert r.parameters == r.recurrent_parameters + 5 * 4 + 6 * 5 + 5
     assert np.isfinite(r.final) and r.seconds_per_epoch > 0
+
+
+def test_compare_cells_passes_the_language_on(capsys):
+    train, val = adding_problem(64, 6, rng=1), adding_problem(32, 6, rng=2)
+    compare_cells("adding", train, val, cells=("rnn",), H=4, epochs=1, batch_size=16, lang="ko")
+    assert capsys.readouterr().out.startswith("rnn   에폭  1: 학습 MSE ")

@@ -33,7 +33,7 @@ from course_rnn.lstm import lstm_backward, lstm_forward
 
 def train_adding(cell: str, train_data, val_data, *, H: int = 32, epochs: int = 6,
                  batch_size: int = 32, lr: float = 1e-2, max_grad_norm: float = 1.0,
-                 seed: int = 0, log_every: int = 1):
+                 seed: int = 0, log_every: int = 1, lang: str = "en"):
     r"""Train a torch ``TorchSequenceRegressor`` (last state -> one number) on the adding problem.
 
     .. math::
@@ -52,6 +52,8 @@ def train_adding(cell: str, train_data, val_data, *, H: int = 32, epochs: int = 
         From ``adding_problem`` (float32).
     H : int
         Hidden size.
+    lang : {"en", "ko"}
+        Language of the printed lines (the numbers are the same).
 
     Returns
     -------
@@ -69,6 +71,7 @@ def train_adding(cell: str, train_data, val_data, *, H: int = 32, epochs: int = 
 
     from course_rnn.torch_ref.models import TorchSequenceRegressor
 
+    words = _words(lang, "MSE", "MSE")
     torch.manual_seed(seed)
     xs, ys = (torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in train_data)
     xv, yv = (torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in val_data)
@@ -95,9 +98,18 @@ def train_adding(cell: str, train_data, val_data, *, H: int = 32, epochs: int = 
         history["train"].append(float(np.mean(losses)))
         history["val"].append(float(val))
         if log_every and (epoch % log_every == 0 or epoch == epochs):
-            print(f"{cell:5s} epoch {epoch:2d}: train MSE {history['train'][-1]:.3f}, "
-                  f"validation MSE {val:.3f}")
+            print(f"{cell:5s} {words[0]} {epoch:2d}: {words[1]} {history['train'][-1]:.3f}, "
+                  f"{words[2]} {val:.3f}")
     return model, history
+
+
+def _words(lang: str, metric_en: str, metric_ko: str) -> tuple[str, str, str]:
+    """The words of a progress line: epoch, training metric, validation metric."""
+    if lang == "en":
+        return "epoch", f"train {metric_en}", f"validation {metric_en}"
+    if lang == "ko":
+        return "에폭", f"학습 {metric_ko}", f"검증 {metric_ko}"
+    raise ValueError(f"lang must be 'en' or 'ko', got {lang!r}")
 
 
 def lstm_jacobian_norms(xs, W_x, W_h, b) -> tuple[np.ndarray, np.ndarray]:
@@ -163,7 +175,7 @@ def _dhT_dcT(cache, n: int) -> np.ndarray:
 def train_char_lm(cell: str, train_ids, val_ids, V: int, *, D: int = 32, H: int = 128,
                   epochs: int = 5, batch_size: int = 32, time_size: int = 32,
                   lr: float = 3e-3, max_grad_norm: float = 1.0, seed: int = 0,
-                  log_every: int = 1):
+                  log_every: int = 1, lang: str = "en"):
     r"""Train a torch character language model with truncated BPTT; report perplexities.
 
     .. math::
@@ -186,6 +198,8 @@ def train_char_lm(cell: str, train_ids, val_ids, V: int, *, D: int = 32, H: int 
         Vocabulary size.
     D, H : int
         Embedding and hidden sizes.
+    lang : {"en", "ko"}
+        Language of the printed lines (the numbers are the same).
 
     Returns
     -------
@@ -206,6 +220,7 @@ def train_char_lm(cell: str, train_ids, val_ids, V: int, *, D: int = 32, H: int 
     from course_rnn.data.batches import truncated_bptt_batches
     from course_rnn.torch_ref.models import TorchLanguageModel, detach_state
 
+    words = _words(lang, "perplexity", "퍼플렉서티")
     torch.manual_seed(seed)
     model = TorchLanguageModel(V, D, H, cell=cell)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -238,6 +253,6 @@ def train_char_lm(cell: str, train_ids, val_ids, V: int, *, D: int = 32, H: int 
         history["train_ppl"].append(float(np.exp(total / len(train_b))))
         history["val_ppl"].append(float(np.exp(val_total / len(val_b))))
         if log_every and (epoch % log_every == 0 or epoch == epochs):
-            print(f"{cell:5s} epoch {epoch:2d}: train perplexity {history['train_ppl'][-1]:.2f}, "
-                  f"validation perplexity {history['val_ppl'][-1]:.2f}")
+            print(f"{cell:5s} {words[0]} {epoch:2d}: {words[1]} {history['train_ppl'][-1]:.2f}, "
+                  f"{words[2]} {history['val_ppl'][-1]:.2f}")
     return model, history

@@ -78,7 +78,8 @@ def compare_cells(task: str, train, val, cells=("rnn", "lstm", "gru"), **kwargs)
         validation perplexity (``course_rnn.experiments.adding.train_char_lm``).
     cells : sequence of cell names with a torch module (``course_rnn.cells``)
     **kwargs
-        Passed to the training function (``H``, ``epochs``, ``lr``, ``seed``, ``log_every``...).
+        Passed to the training function (``H``, ``epochs``, ``lr``, ``seed``, ``log_every``,
+        ``lang`` (the language of the printed lines)...).
 
     Returns
     -------
