@@ -299,7 +299,7 @@ def _progress_bar(progress: bool, epochs: int, batches):
 def fit(model, inputs, targets, *, epochs: int, rng: np.random.Generator, lr: float = 0.01,
         batch_size: int = 32, max_grad_norm: float = 5.0, log_every: int = 0,
         metric: Callable[[object], float] | None = None, metric_name: str = "metric",
-        name: str = "", verbose: bool = True) -> History:
+        name: str = "", verbose: bool = True, lang: str = "en") -> History:
     r"""``train`` with Adam on mini-batches reshuffled every ``log_every`` epochs, in rounds.
 
     .. math::
@@ -332,6 +332,9 @@ def fit(model, inputs, targets, *, epochs: int, rng: np.random.Generator, lr: fl
         Printed before each line.
     verbose : bool
         Print the lines (False: record only).
+    lang : {"en", "ko"}
+        Language of the printed words (``"ko"``: ``에폭   10  손실 0.1813``) and of the
+        ``FloatingPointError`` message; ``name`` and ``metric_name`` are printed as given.
 
     Returns
     -------
@@ -343,16 +346,19 @@ def fit(model, inputs, targets, *, epochs: int, rng: np.random.Generator, lr: fl
     torch: the loop ``for xb, yb in DataLoader(..., shuffle=True)`` with
     ``torch.optim.Adam`` and ``clip_grad_norm_``. Taught in chapter 2.
     """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
     inputs, targets = np.asarray(inputs), np.asarray(targets)
     every = log_every or epochs
+    w = _LOG_WORDS[lang]  # epoch, loss
 
     def report(epoch: int, history: History) -> None:
         if verbose and (epoch % every == 0 or epoch == epochs):
-            line = f"{name}epoch {epoch:4d}  loss {history.epoch_losses[-1]:.4f}"
+            line = f"{name}{w[0]} {epoch:4d}  {w[1]} {history.epoch_losses[-1]:.4f}"
             if metric is not None:
                 line += f"  {metric_name} {history.metrics[-1]:.4f}"
             print(line)
 
     return train(model, shuffled_batches(inputs, targets, batch_size, rng, every), Adam(lr=lr),
                  epochs=epochs, bptt="full", max_grad_norm=max_grad_norm, metric=metric,
-                 metric_every=every, on_epoch=report)
+                 metric_every=every, on_epoch=report, lang=lang)

@@ -285,3 +285,24 @@ def test_train_prints_and_raises_in_either_language(capsys):
     en_message = r"^the loss became nan at step 2;.*\(epoch 1, batch 2\)$"
     with pytest.raises(FloatingPointError, match=en_message):
         train(RNNLanguageModel(V, D, H, rng=5), batches[:3], Poison(0.1))
+
+
+def test_fit_prints_in_either_language(capsys):
+    def run(**kw):
+        r = np.random.default_rng(13)
+        xs, labels = comparison_task(64, 6, r, "previous")
+        fit(SequenceTagger(1, 8, 2, r), xs, labels, epochs=4, rng=r, lr=0.02, log_every=2,
+            metric=lambda m: float(np.mean(m.predict(xs).argmax(-1) == labels)), **kw)
+        return capsys.readouterr().out.splitlines()
+
+    en = run(metric_name="acc", name="tagger ", lang="en")
+    ko = run(metric_name="정확도", name="태거 ", lang="ko")
+    assert en[0].startswith("tagger epoch    2  loss ") and "  acc " in en[0]
+    assert ko[0].startswith("태거 에폭    2  손실 ") and "  정확도 " in ko[0]
+    number = r"\d+\.\d+|\d+"
+    assert [re.findall(number, line) for line in en] == [re.findall(number, line) for line in ko]
+    assert len(en) == 2 and len(re.findall(number, en[1])) == 3
+    # no lang: the English lines, unchanged
+    assert run(metric_name="acc", name="tagger ") == en
+    with pytest.raises(ValueError, match="lang must be one of"):
+        run(lang="fr")

@@ -81,3 +81,18 @@ def test_exact_statistics_are_the_moments_of_the_layer_input():
     np.testing.assert_allclose(model.parts["bn"].buffers["running_mean"], mean)
     np.testing.assert_allclose(model.parts["bn"].buffers["running_var"], var)
     assert model.parts["bn"].training
+
+
+def test_train_runs_logs_in_either_language():
+    X, Y = _data()
+    lines = {}
+    for lang in ("en", "ko"):
+        lines[lang] = []
+        train_runs(_model, ["a"], [1], X, Y, X[:8], Y[:8], epochs=2, batch_size=8,
+                   log=lines[lang].append, lang=lang)
+    assert lines["en"][0].startswith("a           seed 1: valid MSE (last step) by epoch [")
+    assert lines["ko"][0].startswith("a           시드 1: 에폭별 검증 MSE (마지막 단계) [")
+    assert lines["en"][0].split("[")[1] == lines["ko"][0].split("[")[1]  # the same numbers
+    default = []
+    train_runs(_model, ["a"], [1], X, Y, X[:8], Y[:8], epochs=2, batch_size=8, log=default.append)
+    assert default == lines["en"]

@@ -48,8 +48,8 @@ def last_step_mse(model, X: np.ndarray, Y: np.ndarray) -> float:
 
 def train_runs(make_model: Callable, keys: Sequence[str], seeds: Sequence[int],
                X_train, Y_train, X_valid, Y_valid, *, epochs: int = 6, lr: float = 0.01,
-               batch_size: int = 32, log: Callable[[str], None] | None = print
-               ) -> tuple[dict, dict]:
+               batch_size: int = 32, log: Callable[[str], None] | None = print,
+               lang: str = "en") -> tuple[dict, dict]:
     r"""Train every model of ``keys`` with every seed; the last-step validation MSE by epoch.
 
     .. math::
@@ -72,6 +72,9 @@ def train_runs(make_model: Callable, keys: Sequence[str], seeds: Sequence[int],
         Adam (eps 1e-7, as Keras) on shuffled batches.
     log : callable or None
         Receives one rounded line per run (its curve).
+    lang : {"en", "ko"}
+        Language of the lines (``"ko"``: ``s2s_rnn     시드 0: 에폭별 검증 MSE (마지막 단계)
+        [...]``); the numbers are the same.
 
     Returns
     -------
@@ -85,6 +88,8 @@ def train_runs(make_model: Callable, keys: Sequence[str], seeds: Sequence[int],
     torch: the same loop with ``torch.optim.Adam`` and ``model.eval()`` for the validation.
     Taught in chapter 7.
     """
+    words = {"en": ("seed", "valid MSE (last step) by epoch"),
+             "ko": ("시드", "에폭별 검증 MSE (마지막 단계)")}[lang]
     curves = {key: np.zeros((len(seeds), epochs)) for key in keys}
     models = {}
     for i, seed in enumerate(seeds):
@@ -93,12 +98,11 @@ def train_runs(make_model: Callable, keys: Sequence[str], seeds: Sequence[int],
             batches = shuffled_batches(X_train, Y_train, batch_size,
                                        np.random.default_rng([seed, 99]))
             history = train(model, batches, Adam(lr, eps=1e-7), epochs=epochs, bptt="full",
-                            metric=lambda m: last_step_mse(m, X_valid, Y_valid))
+                            metric=lambda m: last_step_mse(m, X_valid, Y_valid), lang=lang)
             curves[key][i] = history.metrics
             models.setdefault(key, []).append(model)
             if log is not None:
-                log(f"{key:11s} seed {seed}: valid MSE (last step) by epoch "
-                    f"{np.round(curves[key][i], 4)}")
+                log(f"{key:11s} {words[0]} {seed}: {words[1]} {np.round(curves[key][i], 4)}")
     return curves, models
 
 
