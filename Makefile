@@ -9,8 +9,9 @@
 #   make offline   build, then zip each edition for reading from disk (_build/offline)
 #   make execute   re-run every chapter notebook in place and store its outputs
 #   make bench     speed of course_rnn against torch on this CPU (writes docs/benchmarks.md)
-#   make forecast  the forecasting benchmark of chapters 7-8: every row, 3 seeds, numpy and
-#                  torch (writes docs/forecasting.md; about an hour on 2 cores; resumable)
+#   make forecast  the forecasting benchmark of chapter 10: every row, 3 seeds, numpy and
+#                  torch (writes docs/forecasting.md and the results chapter 10 loads;
+#                  about an hour on 2 cores; resumable)
 #
 # Elsewhere than the course's own machines, get a CPU build of torch with
 #   make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"

@@ -1,4 +1,4 @@
-r"""Drawings of the forecasting benchmark (chapters 7, 8 and 10): forecasts of one series,
+r"""Drawings of the forecasting benchmark (chapter 10): forecasts of one series,
 validation curves, and the stored three-seed results: every seed against the published value,
 curves with their spread over seeds, the seq2seq rows' error at each step."""
 
@@ -18,7 +18,7 @@ def plot_forecasts(results: dict, keys=None, lang: str = "en", series: int = 0):
         x_1, \dots, x_{50} \;\to\; \hat x_{51}, \dots
 
     For seq2seq rows the forecast from the last step is drawn. Returns the figure.
-    Taught in chapters 7 and 8.
+    Taught in chapter 10.
     """
     import matplotlib.pyplot as plt
 
@@ -57,7 +57,7 @@ def plot_curves(results: dict, ax=None, lang: str = "en"):
 
         e \mapsto \mathrm{MSE}_\text{valid}(\theta_e)
 
-    Returns the axes. Taught in chapters 7 and 8.
+    Returns the axes. Taught in chapter 10.
     """
     import matplotlib.pyplot as plt
 

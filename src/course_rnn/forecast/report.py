@@ -1,4 +1,4 @@
-r"""The forecasting benchmark's results: a text table of one run (chapters 7 and 8), and the
+r"""The forecasting benchmark's results: a text table of one run, and the
 stored three-seed results that chapter 10 loads (``results.json``, written by
 ``python -m course_rnn.forecast``)."""
 
@@ -27,7 +27,7 @@ def format_table(results: dict, lang: str = "en", times: bool = False) -> str:
         \text{ratio} = \mathrm{MSE}_\text{ours} / \mathrm{MSE}_\text{published}
 
     ``results``: key -> RowResult. Seconds depend on the machine: print them only in cells
-    whose output is not compared (``times=True``). Taught in chapters 7 and 8.
+    whose output is not compared (``times=True``). Taught in chapter 10.
     """
     if lang not in ("ko", "en"):
         raise ValueError(f"lang must be 'ko' or 'en', got {lang!r}")

@@ -2,8 +2,8 @@ r"""The rows of the forecasting benchmark: published numbers, models, scores, re
 
 Every row of Hands-On ML's table (2nd ed., chapter 15) is a key of ``PUBLISHED``;
 ``build_model(key, rng)`` is its numpy model with Keras's initialisation
-(``course_rnn.forecast.models``) and ``score`` its validation metric. Taught in chapters 7
-and 8; the batch-normalised row ``s2s_bn_rnn`` in chapter 7.
+(``course_rnn.forecast.models``) and ``score`` its validation metric. Taught in chapter 10
+(the layers in chapters 1-8; batch normalisation between layers in chapter 7).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ PUBLISHED = {
 """Validation MSE of each row in Hands-On ML 2nd ed., chapter 15 notebook (Keras, CPU)."""
 
 ROWS = tuple(PUBLISHED)
-CHAPTER_ROWS = {7: ROWS[:13], 8: ROWS[13:15]}
 
 ROW_LABELS = {
     "naive": {"ko": "순진한 예측(마지막 값)", "en": "naive (last value)"},
@@ -91,8 +90,7 @@ def build_model(key: str, rng, dtype=np.float32) -> Sequential:
     A ``course_rnn.models.Sequential`` of the layers (named ``"0"``, ``"1"``, ...) with the
     mean squared error; ``predict`` runs on batches of 500 rows, in inference mode
     (``InferenceSequential``: the batch-normalised row uses its running averages). Every
-    row of ``PUBLISHED`` but the naive ones (which are not trained). Taught in chapters 7
-    and 8.
+    row of ``PUBLISHED`` but the naive ones (which are not trained). Taught in chapter 10.
     """
     rng = np.random.default_rng(rng)
     kw = {"dtype": dtype}
