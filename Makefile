@@ -57,6 +57,9 @@ bench: $(STAMP)
 
 forecast: $(STAMP)
 	$(BIN)/python -m course_rnn.forecast --seeds 0 1 2 --out docs/forecasting.md
+	$(BIN)/python -m course_rnn.forecast --rows s2s_ln_rnn s2s_conv_gru --backends numpy \
+	    --seeds 0 1 2 3 4 5 6 7 --out docs/forecasting_more_seeds.md \
+	    --results src/course_rnn/forecast/results_more_seeds.json
 
 clean:
 	rm -rf _build

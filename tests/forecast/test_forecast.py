@@ -269,3 +269,10 @@ def test_a_trained_batch_norm_row_keeps_its_running_averages():
     X = load_task("seq2seq", 0).X_valid
     assert score("s2s_bn_rnn", rebuilt.predict(X), load_task("seq2seq", 0).Y_valid) == \
         pytest.approx(result.mse, rel=1e-6)
+
+
+def test_published_curves_end_at_the_published_values():
+    from course_rnn.forecast.rows import PUBLISHED_CURVES
+
+    for key, curve in PUBLISHED_CURVES.items():
+        assert len(curve) == 20 and curve[-1] == PUBLISHED[key], key

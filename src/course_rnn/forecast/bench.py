@@ -145,7 +145,8 @@ _TEXT = {
         "intro": "Validation MSE after {epochs} epochs, mean ± standard deviation over seeds "
                  "{seeds} (data and initial weights from the seed), beside the published Keras "
                  "value (Hands-On ML 2nd ed., chapter 15 notebook). Seconds: mean wall time of one "
-                 "training on one thread.",
+                 "training on one thread, one measurement on a machine shared with other "
+                 "work: they show orders of magnitude, not exact speeds.",
         "when": "- generated {date} in {minutes:.0f} min; load average at the end {load:.1f} "
                 "(above 2, other programs shared the cores: the seconds are then longer than on "
                 "a quiet machine)",
@@ -155,7 +156,8 @@ _TEXT = {
         "intro": "{epochs}에폭 학습 뒤의 검증 MSE를 시드 {seeds}에 걸쳐 평균 ± 표준편차로 적고 "
                  "(데이터와 초기 가중치가 시드에서 나옵니다), 발표된 Keras 값(Hands-On ML 2판 "
                  "15장 노트북) 옆에 놓았습니다. 초: 스레드 하나로 한 번 학습하는 데 걸린 평균 "
-                 "벽시계 시간.",
+                 "벽시계 시간으로, 다른 작업과 함께 쓰던 컴퓨터에서 한 번 잰 값이라 정확한 속도가 "
+                 "아니라 자릿수 정도를 보여 줍니다.",
         "when": "- {date}에 {minutes:.0f}분 동안 생성; 끝날 때 부하 평균 {load:.1f} (2보다 크면 "
                 "다른 프로그램과 코어를 나눠 쓴 것이라, 조용한 컴퓨터에서보다 초가 깁니다)",
         "cols": ("행", "발표된 값", "{b} MSE (평균 ± 표준편차)", "{b} / 발표된 값", "{b} 초"),
