@@ -12,6 +12,9 @@
 #   make forecast  the forecasting benchmark of chapter 10: every row, 3 seeds, numpy and
 #                  torch (writes docs/forecasting.md and the results chapter 10 loads;
 #                  about an hour on 2 cores; resumable)
+#   make long-range  the long-sequence sweep of chapter 8 (the adding problem up to 400 steps,
+#                  LSTM and GRU with and without a strided Conv1D, 3 seeds; writes the results
+#                  chapter 8 loads; resumable)
 #
 # Elsewhere than the course's own machines, get a CPU build of torch with
 #   make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
@@ -29,7 +32,7 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300 \
 TEST_JOBS ?= auto
 XDIST_OPTS := -n $(TEST_JOBS) --dist loadfile
 
-.PHONY: env book offline test lint execute bench forecast clean
+.PHONY: env book offline test lint execute bench forecast long-range clean
 
 env: $(STAMP)
 
@@ -60,6 +63,10 @@ forecast: $(STAMP)
 	$(BIN)/python -m course_rnn.forecast --rows s2s_ln_rnn s2s_conv_gru --backends numpy \
 	    --seeds 0 1 2 3 4 5 6 7 --out docs/forecasting_more_seeds.md \
 	    --results src/course_rnn/forecast/results_more_seeds.json
+
+long-range: $(STAMP)
+	$(BIN)/python -m course_rnn.experiments.long_range \
+	    --out src/course_rnn/experiments/long_range_results.json --cache _build/long-range-cache
 
 clean:
 	rm -rf _build
