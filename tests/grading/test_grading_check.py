@@ -68,27 +68,30 @@ def test_transposed_weights_are_explained(released, lang, expected):
 
 
 def test_a_state_not_carried_is_explained(released):
-    def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):
+    def time_rnn_forward_lengths(xs, lengths, h0, W_xh, W_hh, b_h):
         h0 = np.zeros((xs.shape[0], W_hh.shape[0])) if h0 is None else h0
+        real = np.arange(xs.shape[1])[None, :, None] < lengths[:, None, None]  # (N, T, 1)
         hs = np.stack([step(xs[:, t], h0, W_xh, W_hh, b_h) for t in range(xs.shape[1])], 1)
-        return hs, hs[:, -1]
+        hs = hs * real
+        return hs, hs[np.arange(len(xs)), lengths - 1]
 
-    _, _, text = run(released, "en", "q3", time_rnn_forward=time_rnn_forward)
-    assert "the hidden state is not carried" in text
+    _, _, text = run(released, "en", "q3", time_rnn_forward_lengths=time_rnn_forward_lengths)
+    assert "the hidden state is not carried" in text, text
 
 
 def test_time_major_states_are_explained(released):
-    def time_rnn_forward(xs, h0, W_xh, W_hh, b_h):
+    def time_rnn_forward_lengths(xs, lengths, h0, W_xh, W_hh, b_h):
         h = np.zeros((xs.shape[0], W_hh.shape[0])) if h0 is None else h0
         hs = []
         for t in range(xs.shape[1]):
-            h = step(xs[:, t], h, W_xh, W_hh, b_h)
-            hs.append(h)
-        return np.stack(hs), h
+            real = (t < lengths)[:, None]
+            h = np.where(real, step(xs[:, t], h, W_xh, W_hh, b_h), h)
+            hs.append(np.where(real, h, 0.0))
+        return np.stack(hs), h  # (T, N, H): time first
 
-    _, _, text = run(released, "ko", "q3", time_rnn_forward=time_rnn_forward)
-    assert "모양이 (2, 5, 4)이어야 하는데 (5, 2, 4)입니다" in text
-    assert "시간 축이 먼저인 (T, N, H)" in text
+    _, _, text = run(released, "ko", "q3", time_rnn_forward_lengths=time_rnn_forward_lengths)
+    assert "모양이 (3, 5, 4)이어야 하는데 (5, 3, 4)입니다" in text, text
+    assert "시간 축이 먼저인 (T, N, H)" in text, text
 
 
 @pytest.mark.parametrize("answer, fragment", [
