@@ -85,3 +85,24 @@ def test_plot_seed_curves_and_per_step_draw_the_mean_and_the_spread():
     assert list(per_step_axis("s2s_wavenet", 50)) == list(range(50))
     with pytest.raises(ValueError, match="24 steps"):
         per_step_axis("s2s_conv_gru", 50)
+
+
+def test_plot_published_vs_seeds_draws_every_seed_and_the_published_run():
+    from course_rnn.figures.forecast import plot_published_vs_seeds
+    from course_rnn.forecast.rows import PUBLISHED, PUBLISHED_CURVES
+
+    mses = [0.013, 0.014, 0.0135, 0.015, 0.02, 0.016, 0.0128, 0.0127]
+    table = {("s2s_ln_rnn", "numpy"): _seeds("s2s_ln_rnn", "numpy", mses)}
+    fig = plot_published_vs_seeds(table, ["s2s_ln_rnn"], lang="ko")
+    ax_dots, ax_curves = fig.axes
+    dots = [line for line in ax_dots.lines if line.get_marker() == "o"]
+    assert [len(d.get_xdata()) for d in dots] == [3, 8]  # the first three seeds, then all eight
+    np.testing.assert_allclose(dots[1].get_xdata(), mses)
+    assert any(list(line.get_xdata()) == [PUBLISHED["s2s_ln_rnn"]] * 2 for line in ax_dots.lines)
+    assert [t.get_text() for t in ax_dots.get_yticklabels()] == ["시드 3개", "시드 8개"]
+    assert ax_curves.get_yscale() == "log"
+    published = ax_curves.lines[-1]
+    assert list(published.get_ydata()) == list(PUBLISHED_CURVES["s2s_ln_rnn"])
+    assert len(ax_curves.lines) == 8 + 2  # every seed, the median, the published curve
+    np.testing.assert_allclose(ax_curves.lines[8].get_ydata()[-1], np.median(mses))
+    plt.close(fig)

@@ -121,3 +121,33 @@ def test_the_shipped_results_cover_every_row():
     for (key, backend), results in table.items():
         assert [r.seed for r in results] == meta["seeds"], (key, backend)
         assert all(0 < r.mse < 2 * PUBLISHED[key] for r in results), (key, backend)
+
+
+def test_run_rows_prints_in_the_language_it_is_given_with_the_same_numbers():
+    from course_rnn.forecast.run import run_rows
+    from course_rnn.forecast.train import EpochLog, epoch_line, log_epoch
+
+    assert epoch_line("linear", "numpy", 5, 20, 0.00301, 0.0031) == \
+        "linear           [numpy] epoch  5/20  train 0.0030  valid 0.0031"
+    assert epoch_line("linear", "numpy", 5, 20, 0.00301, 0.0031, lang="ko") == \
+        "linear           [numpy] 에폭  5/20  학습 0.0030  검증 0.0031"
+    kept, printed = EpochLog(), []
+    for log in (kept, printed.append):
+        for epoch in (4, 5):
+            log_epoch(log, "linear", "numpy", epoch, 20, 0.00301, 0.0031)
+    assert kept == [("linear", "numpy", 5, 20, 0.00301, 0.0031)]  # numbers, every 5 epochs
+    assert printed == [epoch_line(*kept[0])]  # English, as before
+    lines = {}
+    for lang in ("en", "ko"):
+        lines[lang] = []
+        res = run_rows(["naive", "linear"], seed=0, workers=1, epochs=5, log=lines[lang].append,
+                       lang=lang)
+    en, ko = lines["en"], lines["ko"]
+    assert en[-2:] == ["linear           [numpy] epoch  5/5  train " + en[-2].split("train ")[1],
+                       f"linear           [numpy] valid MSE {res['linear'].mse:.4f} "
+                       f"(published {PUBLISHED['linear']:.4f})"]
+    assert ko[0] == f"naive            [numpy] 검증 MSE {res['naive'].mse:.4f} (발표된 값 0.0202)"
+    assert ko[-2] == en[-2].replace("epoch", "에폭").replace("train", "학습").replace("valid",
+                                                                                    "검증")
+    with pytest.raises(ValueError, match="lang"):
+        run_rows(["naive"], lang="fr")

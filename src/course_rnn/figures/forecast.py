@@ -208,3 +208,69 @@ def plot_per_step(table: dict, keys, ax=None, lang: str = "en", backend: str = "
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)
     return ax
+
+
+def plot_published_vs_seeds(table: dict, keys, lang: str = "en", backend: str = "numpy",
+                            first: int = 3):
+    r"""Many seeds of a row against its one published run: the final scores (left) and the
+    validation curves (right) of every seed, beside the published value and curve.
+
+    .. math::
+
+        s \mapsto \mathrm{MSE}_s, \qquad
+        e \mapsto \mathrm{MSE}_\text{valid}(\theta^{(s)}_e) \text{ and the published } e \mapsto
+        \mathrm{MSE}_e
+
+    ``table``: ``{(key, backend): [RowResult per seed]}`` (``load_results`` of the many-seed
+    file); ``keys``: rows of ``PUBLISHED_CURVES``, one row of panels each. Left: every seed
+    as a dot, the first ``first`` seeds on a line of their own, each line with its mean ± sd;
+    a vertical line at the published value. Right: every seed's curve (thin), the band
+    between the lowest and the highest seed, the median, and the published curve (black).
+    Returns the figure. Taught in chapter 10.
+    """
+    import matplotlib.pyplot as plt
+
+    from course_rnn.forecast.rows import PUBLISHED_CURVES
+
+    keys = list(keys)
+    words = {"ko": ("시드 {}개", "발표된 값", "우리 시드 (가는 선)", "최저~최고", "중앙값",
+                    "발표된 곡선", "에폭", "검증 MSE (마지막 단계)", "검증 MSE"),
+             "en": ("{} seeds", "published", "our seeds (thin)", "lowest to highest", "median",
+                    "published curve", "epoch", "validation MSE (last step)",
+                    "validation MSE")}[lang]
+    fig, axes = plt.subplots(len(keys), 2, figsize=(12, 3.2 * len(keys)), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 1.8]})
+    for (ax_dots, ax_curves), key in zip(axes, keys, strict=True):
+        results = table[key, backend]
+        mse = np.array([r.mse for r in results])
+        for y, part in ((1, mse[:first]), (0, mse)):
+            ax_dots.plot(part, [y] * part.size, "o", color="tab:blue", ms=6, alpha=0.75,
+                         ls="none")
+            ax_dots.errorbar([part.mean()], [y - 0.22], xerr=[part.std(ddof=1)], fmt="|",
+                             color="tab:blue", ms=10, capsize=3, lw=1.5)
+        ax_dots.axvline(PUBLISHED[key], color="k", lw=1.5, label=words[1])
+        ax_dots.set_yticks([1, 0], [words[0].format(first), words[0].format(mse.size)])
+        ax_dots.set_ylim(-0.6, 1.5)
+        ax_dots.set_title(ROW_LABELS[key][lang], fontsize=10)
+        ax_dots.set_xlabel(words[7], fontsize=9)
+        ax_dots.grid(alpha=0.3, axis="x")
+        ax_dots.legend(fontsize=8, loc="upper right")
+        curves = np.array([r.curve for r in results])  # (S, epochs)
+        epochs = np.arange(1, curves.shape[1] + 1)
+        for i, c in enumerate(curves):
+            ax_curves.plot(epochs, c, "-", color="tab:blue", lw=0.7, alpha=0.5,
+                           label=words[2] if i == 0 else None)
+        ax_curves.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color="tab:blue",
+                               alpha=0.12, lw=0, label=words[3])
+        ax_curves.plot(epochs, np.median(curves, axis=0), "-", color="tab:blue", lw=2,
+                       label=words[4])
+        published = np.array(PUBLISHED_CURVES[key])
+        ax_curves.plot(np.arange(1, published.size + 1), published, "o-", color="k", ms=3,
+                       lw=1.5, label=words[5])
+        ax_curves.set_yscale("log")
+        ax_curves.set_xticks(np.unique(np.r_[1, np.arange(5, epochs.size + 1, 5)]))
+        ax_curves.set_xlabel(words[6], fontsize=9)
+        ax_curves.set_ylabel(words[8], fontsize=9)
+        ax_curves.grid(alpha=0.3, which="both")
+        ax_curves.legend(fontsize=8)
+    return fig

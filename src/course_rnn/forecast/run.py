@@ -18,7 +18,15 @@ from pathlib import Path
 
 from course_rnn.data.series import load_task
 from course_rnn.forecast.rows import PUBLISHED, ROWS, TRAINED_ROWS, RowResult, example_of, score
-from course_rnn.forecast.train import iterative_forecast, model_from_params, naive_row, train_numpy
+from course_rnn.forecast.train import (
+    EPOCH_WORDS,
+    EpochLog,
+    epoch_line,
+    iterative_forecast,
+    model_from_params,
+    naive_row,
+    train_numpy,
+)
 
 
 def iterative_row(one_step: RowResult, seed: int = 42) -> RowResult:
@@ -89,8 +97,9 @@ processes (set by the test command, so that the two editions of a chapter train 
 once per run; unset, every call trains)."""
 
 
-def run_quiet(key: str, seed: int, backend: str, epochs: int) -> tuple[RowResult, list[str]]:
-    """``run_row`` with its progress lines collected instead of printed.
+def run_quiet(key: str, seed: int, backend: str, epochs: int) -> tuple[RowResult, list]:
+    """``run_row`` with its progress collected instead of printed: an ``EpochLog`` of numbers,
+    which ``run_rows`` prints in the language it is given.
 
     When the environment variable ``COURSE_RNN_SHARED_ROWS`` names a folder, a finished
     row is kept there (``pickle``, written atomically) and a later call with the same key,
@@ -113,13 +122,13 @@ def run_quiet(key: str, seed: int, backend: str, epochs: int) -> tuple[RowResult
         return done
 
 
-def _train_quiet(key: str, seed: int, backend: str, epochs: int) -> tuple[RowResult, list[str]]:
-    lines: list[str] = []
-    return run_row(key, seed, backend, epochs, log=lines.append), lines
+def _train_quiet(key: str, seed: int, backend: str, epochs: int) -> tuple[RowResult, list]:
+    lines = EpochLog()
+    return run_row(key, seed, backend, epochs, log=lines), lines
 
 
 def run_rows(keys, seed: int = 42, backend: str = "numpy", workers: int = 2, epochs: int = 20,
-             log: Callable[[str], None] | None = print) -> dict[str, RowResult]:
+             log: Callable[[str], None] | None = print, lang: str = "en") -> dict[str, RowResult]:
     r"""Compute several rows, training them in ``workers`` processes (one BLAS thread each).
 
     .. math::
@@ -129,11 +138,15 @@ def run_rows(keys, seed: int = 42, backend: str = "numpy", workers: int = 2, epo
     The slowest rows start first. Each row's progress lines are printed when it finishes,
     so their order depends on the machine (a notebook cell running this has its output
     ignored by nbval; the returned dict, in the order of ``keys``, is what to print and
-    check). The iterative row reuses the trained ``deep_rnn_dense``. Taught in chapter 10.
+    check). The iterative row reuses the trained ``deep_rnn_dense``. ``lang``: the language of
+    the printed lines (``"en"`` or ``"ko"``: ``에폭``, ``학습``, ``검증``); the numbers are the
+    same. Taught in chapter 10.
     """
     import concurrent.futures as cf
     import multiprocessing as mp
 
+    if lang not in EPOCH_WORDS:
+        raise ValueError(f"lang must be one of {tuple(EPOCH_WORDS)}, got {lang!r}")
     keys = list(keys)
     for key in keys:
         if key not in ROWS:
@@ -146,11 +159,13 @@ def run_rows(keys, seed: int = 42, backend: str = "numpy", workers: int = 2, epo
 
     def finish(key: str, result: RowResult, lines=()) -> None:
         for line in lines:
-            say(line)
+            say(line if isinstance(line, str) else epoch_line(*line, lang=lang))
         results[key] = result
         if key in keys:
-            say(f"{key:16s} [{backend}] valid MSE {result.mse:.4f} "
-                f"(published {PUBLISHED[key]:.4f})")
+            say({"en": f"{key:16s} [{backend}] valid MSE {result.mse:.4f} "
+                       f"(published {PUBLISHED[key]:.4f})",
+                 "ko": f"{key:16s} [{backend}] 검증 MSE {result.mse:.4f} "
+                       f"(발표된 값 {PUBLISHED[key]:.4f})"}[lang])
 
     for key in keys:
         if key in ("naive", "ahead_naive"):

@@ -48,11 +48,41 @@ def iterative_forecast(model: Sequential, X: np.ndarray, steps: int = AHEAD) -> 
     return np.stack(preds, axis=1)
 
 
+EPOCH_WORDS = {"en": ("epoch", "train", "valid"), "ko": ("에폭", "학습", "검증")}
+"""The words of a progress line, in each language of the book."""
+
+
+class EpochLog(list):
+    """A ``log`` that keeps each progress line as its numbers, ``(key, backend, epoch, epochs,
+    train, valid)``, so that it can be printed later in either language (``epoch_line``)."""
+
+
+def epoch_line(key: str, backend: str, epoch: int, epochs: int, train_loss: float,
+               valid: float, lang: str = "en") -> str:
+    r"""One progress line of a training: epoch, training MSE and validation MSE.
+
+    .. math::
+
+        e,\; L_\text{train}(e),\; \mathrm{MSE}_\text{valid}(e)
+
+    ``lang``: ``"en"`` (``epoch  5/20  train 0.0030  valid 0.0031``) or ``"ko"``
+    (``에폭  5/20  학습 0.0030  검증 0.0031``); the numbers are the same. Taught in chapter 10.
+    """
+    if lang not in EPOCH_WORDS:
+        raise ValueError(f"lang must be one of {tuple(EPOCH_WORDS)}, got {lang!r}")
+    w = EPOCH_WORDS[lang]
+    return (f"{key:16s} [{backend}] {w[0]} {epoch:2d}/{epochs}  {w[1]} {train_loss:.4f}  "
+            f"{w[2]} {valid:.4f}")
+
+
 def log_epoch(log, key, backend, epoch, epochs, train_loss, valid):
-    """Send one progress line to ``log`` every 5 epochs and after the last."""
+    """Send one progress line to ``log`` every 5 epochs and after the last (in English), or
+    keep its numbers when ``log`` is an ``EpochLog``."""
     if log is not None and (epoch % 5 == 0 or epoch == epochs):
-        log(f"{key:16s} [{backend}] epoch {epoch:2d}/{epochs}  train {train_loss:.4f}  "
-            f"valid {valid:.4f}")
+        if isinstance(log, EpochLog):
+            log.append((key, backend, epoch, epochs, train_loss, valid))
+        else:
+            log(epoch_line(key, backend, epoch, epochs, train_loss, valid))
 
 
 def train_numpy(key: str, seed: int = 42, epochs: int = 20, batch_size: int = 32,
