@@ -42,6 +42,24 @@ def check_shape(name: str, arr: np.ndarray, expected: tuple[int, ...], why: str 
         raise ValueError(f"{name} has shape {tuple(arr.shape)}, expected {tuple(expected)}{extra}")
 
 
+def normalisation_inputs(x, gamma, beta, min_ndim: int, what: str):
+    """The checked inputs of a normalisation layer: ``x`` as floats, ``gamma``, ``beta`` (H,).
+
+    ``x`` must have at least ``min_ndim`` dimensions (``what`` says which) and H features on
+    its last axis; ``beta`` the shape of ``gamma``. Used by layer and batch normalisation.
+    """
+    gamma = as_array("gamma", gamma, 1)
+    beta = as_array("beta", beta, 1)
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    if x.ndim < min_ndim:
+        raise ValueError(f"x must have {what}, got shape {x.shape}")
+    check_dim("x", x, -1, gamma.shape[0], "gamma", "H")
+    check_shape("beta", beta, gamma.shape, f"gamma has shape {gamma.shape}")
+    return x, gamma, beta
+
+
 def check_finite_loss(loss: float, step: int, lang: str = "en") -> float:
     """Stop training with a message naming the step where the loss stopped being finite.
 

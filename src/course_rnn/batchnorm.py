@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from course_rnn._validate import as_array, check_dim, check_shape
+from course_rnn._validate import as_array, check_shape, normalisation_inputs
 
 MOMENTUM = 0.99
 """Keras's default momentum of the running averages (torch's ``momentum`` is 1 - this)."""
@@ -109,15 +109,7 @@ def batchnorm_forward(x, gamma, beta, eps: float = EPS, mean=None, var=None):
     ``train()`` mode or, with ``running_mean = mean`` and ``running_var = var``, in
     ``eval()`` mode. Taught in chapter 7.
     """
-    gamma = as_array("gamma", gamma, 1)
-    beta = as_array("beta", beta, 1)
-    x = np.asarray(x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float64)
-    if x.ndim < 2:
-        raise ValueError(f"x must have a batch axis and a feature axis, got shape {x.shape}")
-    check_dim("x", x, -1, gamma.shape[0], "gamma", "H")
-    check_shape("beta", beta, gamma.shape, f"gamma has shape {gamma.shape}")
+    x, gamma, beta = normalisation_inputs(x, gamma, beta, 2, "a batch axis and a feature axis")
     if (mean is None) != (var is None):
         raise ValueError("give both mean and var (inference) or neither (training)")
     train = mean is None

@@ -30,7 +30,7 @@ import numpy as np
 
 from course_rnn._ops import check_not_transposed, check_sequence_input, check_upstream, time_major
 from course_rnn._time_layer import TimeLayer
-from course_rnn._validate import as_array, check_dim, check_shape
+from course_rnn._validate import as_array, check_dim, check_shape, normalisation_inputs
 from course_rnn.rnn import init_rnn_params
 
 
@@ -73,15 +73,7 @@ def layernorm_forward(x, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, La
     Torch: ``torch.nn.LayerNorm(H, eps=eps)`` with ``weight = gamma``, ``bias = beta``.
     Taught in chapter 7.
     """
-    gamma = as_array("gamma", gamma, 1)
-    beta = as_array("beta", beta, 1)
-    x = np.asarray(x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float64)
-    if x.ndim < 1:
-        raise ValueError(f"x must have at least 1 dimension, got shape {x.shape}")
-    check_dim("x", x, -1, gamma.shape[0], "gamma", "H")
-    check_shape("beta", beta, gamma.shape, f"gamma has shape {gamma.shape}")
+    x, gamma, beta = normalisation_inputs(x, gamma, beta, 1, "at least 1 dimension")
     return _layernorm(x, gamma, beta, eps)
 
 
