@@ -12,9 +12,10 @@
 #   make forecast  the forecasting benchmark of chapter 10: every row, 3 seeds, numpy and
 #                  torch (writes docs/forecasting.md and the results chapter 10 loads;
 #                  about an hour on 2 cores; resumable)
-#   make long-range  the long-sequence sweep of chapter 8 (the adding problem up to 400 steps,
-#                  LSTM and GRU with and without a strided Conv1D, 3 seeds; writes the results
-#                  chapter 8 loads; resumable)
+#   make long-range  the long-sequence sweep of chapter 8 (the adding problem, 50-400 steps for
+#                  every model, 800 and 1600 for the GRU alone and behind the ReLU convolution;
+#                  LSTM and GRU with and without a strided Conv1D, linear or ReLU; 3 seeds;
+#                  writes the results chapter 8 loads; about 20 min on 2 cores; resumable)
 #
 # Elsewhere than the course's own machines, get a CPU build of torch with
 #   make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"

@@ -28,6 +28,43 @@ def test_sequence_conv_matches_torch_and_gradient():
     assert layer.grads["W"].shape == W.shape and np.abs(layer.grads["W"]).sum() > 0
 
 
+def test_sequence_conv_relu_matches_torch_and_gradient():
+    rng = np.random.default_rng(1)
+    W, b = rng.standard_normal((6, 2, 4)), rng.standard_normal(6)
+    layer = lr.SequenceConv(W, b, stride=4, relu=True)
+    xs = rng.standard_normal((3, 16, 2))
+    y = layer.forward(xs)
+    xt = torch.tensor(xs, requires_grad=True)
+    Wt, bt = torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)
+    zt = torch.nn.functional.conv1d(xt.transpose(1, 2), Wt, bt, stride=4)
+    yt = torch.relu(zt).transpose(1, 2)
+    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-10)
+    assert (y == 0).any() and (y > 0).any()  # some units closed, some open
+    dy = rng.standard_normal(y.shape)
+    dx = layer.backward(dy)
+    yt.backward(torch.tensor(dy))
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["W"], Wt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["b"], bt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    num = numerical_gradient_array(
+        lambda v: lr.SequenceConv(W, b, 4, relu=True).forward(v), xs, dy)
+    assert rel_error(dx, num) < 1e-8
+
+
+def test_relu_convolution_can_extract_the_marked_values():
+    # one kernel per position k: relu(v_k + m_k - 1) = m_k v_k, since 0 <= v_k < 1
+    s = 4
+    W = np.zeros((s, 2, s))
+    for k in range(s):
+        W[k, :, k] = 1.0
+    xs, _ = adding_problem(50, 40, 3, dtype=np.float64)
+    y = lr.SequenceConv(W, -np.ones(s), stride=s, relu=True).forward(xs)
+    expected = (xs[:, :, 0] * xs[:, :, 1]).reshape(50, 40 // s, s)
+    np.testing.assert_allclose(y, expected, atol=1e-12)
+    linear = lr.SequenceConv(W, -np.ones(s), stride=s).forward(xs)
+    assert np.abs(linear - expected).max() > 0.5  # without the ReLU: not the products
+
+
 @pytest.mark.parametrize("model", lr.MODELS)
 def test_build_model_shapes_and_gradient(model):
     net = lr.build_model(model, 0, H=4, channels=6, dtype=np.float64)
@@ -51,6 +88,12 @@ def test_build_model_shapes_and_gradient(model):
     with pytest.raises(ValueError):
         lr.build_model("convx_gru", 0)
     assert lr.parse_model("conv8_gru") == ("gru", 8) and lr.parse_model("lstm") == ("lstm", 1)
+    assert lr.parse_model("conv4relu_lstm") == ("lstm", 4)
+    assert lr.has_relu(model) == ("relu" in model)
+    if model.startswith("conv"):
+        assert net.parts["0"].relu == lr.has_relu(model)
+    with pytest.raises(ValueError):
+        lr.parse_model("convrelu_gru")
 
 
 def test_validation_set_depends_on_T_only():
@@ -94,7 +137,8 @@ def test_stored_results_are_complete():
     res = lr.load_results()
     keys = {(r["model"], r["T"], r["seed"]) for r in res["runs"]}
     assert keys == {(m, T, s) for m, T in lr.GRID for s in lr.SEEDS}
-    assert len(lr.GRID) == len(lr.MODELS) * len(lr.LENGTHS)
+    assert len(lr.GRID) == len(lr.MODELS) * len(lr.LENGTHS) + 2 * len(lr.LONG_LENGTHS)
+    assert {m for m, T in lr.GRID if T in lr.LONG_LENGTHS} == {"gru", "conv4relu_gru"}
     assert res["settings"] == lr.SETTINGS
     n = res["settings"]["updates"] // res["settings"]["eval_every"]
     assert all(len(r["curve"]) == n and r["val_mse"] == r["curve"][-1] for r in res["runs"])

@@ -18,7 +18,10 @@ The models (``build_model``), all numpy layers of ``course_rnn``:
 A convolution with :math:`K = s` and stride :math:`s` reads every input exactly once, in
 blocks of s steps (``MODELS``: s = 4 and 8, 16 channels, so with :math:`C \ge 2s` it can pass
 the whole block on): the recurrent layer then has s times fewer steps to carry the first
-marked value over.
+marked value over. A linear convolution cannot form the products :math:`m_k v_k` the answer
+needs; followed by a ReLU (``"conv4relu_<cell>"``) it can, since
+:math:`\max(0, v_k + m_k - 1) = m_k v_k` for :math:`0 \le v_k < 1`. Every model runs at
+``LENGTHS``; the GRU alone and behind the ReLU convolution also at ``LONG_LENGTHS``.
 
 What is held fixed across T (``SETTINGS``): the hidden size, the batch size, Adam's
 learning rate, the gradient clipping, the number of updates, a fresh stream of training
@@ -53,18 +56,25 @@ SETTINGS = {"H": 32, "channels": 16, "batch_size": 32, "lr": 0.01, "max_grad_nor
 clipping norm, number of updates, how often (in updates) the validation MSE is measured,
 and the size of the validation set."""
 
-MODELS = ("lstm", "conv4_lstm", "conv8_lstm", "gru", "conv4_gru", "conv8_gru")
-"""``"<cell>"``: the recurrent layer alone; ``"conv<s>_<cell>"``: a Conv1D with K = s and
-stride s in front of it."""
+MODELS = ("lstm", "conv4_lstm", "conv8_lstm", "conv4relu_lstm",
+          "gru", "conv4_gru", "conv8_gru", "conv4relu_gru")
+"""``"<cell>"``: the recurrent layer alone; ``"conv<s>_<cell>"``: a linear Conv1D with
+K = s and stride s in front of it; ``"conv<s>relu_<cell>"``: the same convolution followed
+by a ReLU."""
 LENGTHS = (50, 100, 200, 400)
+LONG_LENGTHS = (800, 1600)
+"""The GRU alone and behind the ReLU convolution also run at these lengths."""
 SEEDS = (0, 1, 2)
-GRID = tuple((m, T) for m in MODELS for T in LENGTHS)
-"""The (model, T) pairs of the sweep: every model at every length."""
+GRID = (tuple((m, T) for m in MODELS for T in LENGTHS)
+        + tuple((m, T) for m in ("gru", "conv4relu_gru") for T in LONG_LENGTHS))
+"""The (model, T) pairs of the sweep: every model at every length of ``LENGTHS``, and the
+GRU with and without the ReLU convolution at ``LONG_LENGTHS``."""
 SOLVED = 0.01
 """A run counts as solved once its validation MSE is below this (the baseline is 1/6)."""
 
 LABELS = {m: {lang: (m.upper() if "_" not in m else
-                     f"Conv1D(s={m[4]}) + {m.split('_')[1].upper()}") for lang in ("ko", "en")}
+                     f"Conv1D(s={m[4]}){' + ReLU' if 'relu' in m else ''} + "
+                     f"{m.split('_')[1].upper()}") for lang in ("ko", "en")}
           for m in MODELS}
 
 RESULTS_FILE = Path(__file__).with_name("long_range_results.json")
@@ -72,40 +82,58 @@ VALID_SEED = 10_000
 
 
 class SequenceConv:
-    r"""A ``course_rnn.conv.Conv1D`` on batch-first sequences: ``(N, T, C_in) -> (N, L, C_out)``.
+    r"""A ``course_rnn.conv.Conv1D`` on batch-first sequences: ``(N, T, C_in) -> (N, L, C_out)``,
+    optionally followed by a ReLU.
 
     .. math::
 
-        y_{n,l,o} = b_o + \sum_{c,k} W_{o,c,k}\, x_{n,\,l s + k,\,c}
+        z_{n,l,o} = b_o + \sum_{c,k} W_{o,c,k}\, x_{n,\,l s + k,\,c}, \qquad
+        y = z \ \text{(linear)} \quad\text{or}\quad y = \max(z, 0) \ \text{(relu)}
 
     The recurrent layers read ``(N, T, D)``, the convolution ``(N, C, L)`` (channels first,
     as torch): this layer transposes on the way in and out. ``params``/``grads`` are the
-    convolution's. torch: ``nn.Conv1d`` applied to ``x.transpose(1, 2)``. Taught in
-    chapter 8.
+    convolution's. torch: ``nn.Conv1d`` applied to ``x.transpose(1, 2)``, then
+    ``torch.relu`` if ``relu``. Taught in chapter 8.
     """
 
-    def __init__(self, W, b, stride: int = 1):
+    def __init__(self, W, b, stride: int = 1, relu: bool = False):
         self.conv = Conv1D(W, b, stride=stride)
+        self.relu = relu
+        self.mask = None
         self.params, self.grads = self.conv.params, self.conv.grads
 
     def forward(self, xs) -> np.ndarray:
         y = self.conv.forward(np.ascontiguousarray(xs.transpose(0, 2, 1)))  # (N, C_out, L)
+        if self.relu:
+            self.mask = y > 0
+            y = y * self.mask
         return y.transpose(0, 2, 1)  # (N, L, C_out)
 
     def backward(self, dy) -> np.ndarray:
-        dx = self.conv.backward(np.ascontiguousarray(dy.transpose(0, 2, 1)))  # (N, C_in, T)
+        dy = np.ascontiguousarray(dy.transpose(0, 2, 1))  # (N, C_out, L)
+        if self.relu:
+            dy = dy * self.mask  # the ReLU passes the gradient where it was open
+        dx = self.conv.backward(dy)  # (N, C_in, T)
         return dx.transpose(0, 2, 1)
 
 
 def parse_model(model: str) -> tuple[str, int]:
     """``"conv4_gru"`` -> ``("gru", 4)``, ``"lstm"`` -> ``("lstm", 1)``: the recurrent cell and
-    the stride of the convolution in front of it (1: none)."""
+    the stride of the convolution in front of it (1: none). ``"conv4relu_gru"`` also gives
+    ``("gru", 4)``; ``has_relu`` tells the two apart."""
     front, _, cell = model.rpartition("_")
+    digits = front[4:].removesuffix("relu")
     if cell not in ("lstm", "gru") or not (front == "" or (
-            front.startswith("conv") and front[4:].isdigit() and int(front[4:]) >= 1)):
-        raise ValueError(f"model must be 'lstm', 'gru' or 'conv<s>_lstm'/'conv<s>_gru' "
-                         f"(e.g. {MODELS}), got {model!r}")
-    return cell, int(front[4:]) if front else 1
+            front.startswith("conv") and digits.isdigit() and int(digits) >= 1)):
+        raise ValueError(f"model must be 'lstm', 'gru', 'conv<s>_<cell>' or "
+                         f"'conv<s>relu_<cell>' (e.g. {MODELS}), got {model!r}")
+    return cell, int(digits) if front else 1
+
+
+def has_relu(model: str) -> bool:
+    """Whether the convolution of ``model`` is followed by a ReLU (``"conv<s>relu_<cell>"``)."""
+    parse_model(model)
+    return model.rpartition("_")[0].endswith("relu")
 
 
 def build_model(model: str, rng, H: int | None = None, channels: int | None = None,
@@ -121,7 +149,8 @@ def build_model(model: str, rng, H: int | None = None, channels: int | None = No
     ----------
     model : str
         ``"lstm"``, ``"gru"``, or ``"conv<s>_lstm"``, ``"conv<s>_gru"`` (``MODELS``): a
-        Conv1D with K = s and stride s in front.
+        Conv1D with K = s and stride s in front; ``"conv<s>relu_lstm"``,
+        ``"conv<s>relu_gru"``: the same convolution followed by a ReLU.
     rng : numpy.random.Generator or int
         The initial weights (torch's initialisation: ``init_lstm_params``,
         ``init_gru_params``, ``init_conv1d_params``; the output layer
@@ -146,7 +175,7 @@ def build_model(model: str, rng, H: int | None = None, channels: int | None = No
     layers, D = [], 2
     if s > 1:
         p = init_conv1d_params(2, C, s, rng, dtype)  # W (C, 2, s), b (C,)
-        layers.append(SequenceConv(p["W"], p["b"], stride=s))
+        layers.append(SequenceConv(p["W"], p["b"], stride=s, relu=has_relu(model)))
         D = C
     if cell == "lstm":
         layers.append(TimeLSTM(**init_lstm_params(D, H, rng, dtype)))
@@ -298,13 +327,13 @@ def run_sweep(grid=GRID, seeds=SEEDS, workers: int = 2, log=print, cache=None) -
     jobs.sort(key=lambda j: -j[1] / parse_model(j[0])[1])  # the most recurrent steps first
     with cf.ProcessPoolExecutor(max(1, workers), mp_context=mp.get_context("spawn"),
                                 initializer=_worker_init) as pool:
-        for future in cf.as_completed([pool.submit(_job, j) for j in jobs]):
+        for done, future in enumerate(cf.as_completed([pool.submit(_job, j) for j in jobs]), 1):
             r = future.result()
             runs.append(r)
             if log:
-                log(f"{r['model']:9s} T={r['T']:4d} seed {r['seed']}: validation MSE "
+                log(f"{r['model']:14s} T={r['T']:4d} seed {r['seed']}: validation MSE "
                     f"{r['val_mse']:.4f}, solved at {r['solved_at']}, {r['seconds']:.0f} s "
-                    f"({len(runs)}/{len(jobs)})")
+                    f"({done}/{len(jobs)})")
     runs.sort(key=lambda r: (MODELS.index(r["model"]) if r["model"] in MODELS else len(MODELS),
                              r["model"], r["T"], r["seed"]))
     return {"settings": cfg, "solved": SOLVED, "runs": runs}

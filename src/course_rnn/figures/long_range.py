@@ -9,9 +9,11 @@ import numpy as np
 from course_rnn.experiments.long_range import LABELS, MODELS, summary
 
 COLORS = {"lstm": "#1f3f6e", "conv4_lstm": "#3f7fc4", "conv8_lstm": "#8fc1ef",
-          "gru": "#8e2418", "conv4_gru": "#d9603b", "conv8_gru": "#f2b27a"}
-MARKERS = {"lstm": "o", "conv4_lstm": "^", "conv8_lstm": "D",
-           "gru": "o", "conv4_gru": "^", "conv8_gru": "D"}
+          "conv4relu_lstm": "#2a9d5c",
+          "gru": "#8e2418", "conv4_gru": "#d9603b", "conv8_gru": "#f2b27a",
+          "conv4relu_gru": "#7b3294"}
+MARKERS = {"lstm": "o", "conv4_lstm": "^", "conv8_lstm": "D", "conv4relu_lstm": "s",
+           "gru": "o", "conv4_gru": "^", "conv8_gru": "D", "conv4relu_gru": "s"}
 BASELINE = 1.0 / 6.0
 
 
@@ -44,7 +46,7 @@ def plot_final_mse(results: dict, ax=None, lang: str = "en", models=MODELS):
     w = _words(lang)
     ax = ax or plt.gca()
     table = summary(results)
-    all_lengths = sorted({T for _, T in table})
+    all_lengths = sorted({T for m, T in table if m in models})
     for i, m in enumerate(models):
         shift = 1.0 + 0.04 * (i - (len(models) - 1) / 2)  # keep the columns apart
         lengths = [T for T in all_lengths if (m, T) in table]
