@@ -2,7 +2,9 @@
 
 ``python tools/execute.py [NOTEBOOK ...]`` (default: every ``chapters/*/*.ipynb``).
 Each notebook runs in a fresh kernel of this environment, in its own folder, with
-widget state stored (so the book shows the widgets). A notebook is written only if
+widget state stored (so the book shows any widget) and ``COURSE_RNN_EXPLORERS=book``: the
+chapters' interactive figures (``course_rnn.figures.explorer``) store every figure of
+their grid, so that they respond in the online book without a kernel. A notebook is written only if
 every cell ran without error and nothing was printed to stderr (the strict build
 rejects stderr in stored outputs); the new file replaces the old one atomically, so
 an interrupted run never leaves a half-written notebook.
@@ -23,6 +25,7 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = 300
+EXPLORERS = "COURSE_RNN_EXPLORERS"  # course_rnn.figures.explorer.ENV
 
 
 def stderr_cells(nb) -> list[int]:
@@ -40,6 +43,10 @@ def stderr_cells(nb) -> list[int]:
 def execute(path: Path) -> float:
     """Execute ``path`` and replace it atomically; return the wall time in seconds."""
     nb = nbformat.read(path, as_version=4)
+    os.environ[EXPLORERS] = "book"  # inherited by the kernel
+    # the state of the widgets of the last run: nbclient writes it only when the notebook
+    # shows widgets, and would otherwise keep the stale one
+    nb.metadata.pop("widgets", None)
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT,

@@ -3,17 +3,21 @@ Playwright for Python (Debian's ``chromium``, no browser download).
 
 Each edition is opened three ways: served over ``http://127.0.0.1`` (an instructor's
 course server), opened from disk (``file://``), and unzipped from the offline archive
-(``tools/book.py offline``). On the chapter with math and a stored widget
+(``tools/book.py offline``). On the chapter with math and an interactive figure
 (``03_bptt``) the tests read from the rendered DOM that
 
 - MathJax replaced the LaTeX of a known equation with rendered math, and left no raw
   TeX and no MathJax error anywhere on the page;
-- the widget manager drew the stored widgets, the known slider among them;
 - Hangul is drawn with the book's Noto Sans KR (the font the layout engine used for
   the text, from the DevTools protocol's ``CSS.getPlatformFontsForNode``), never tofu;
 - the language switch leads to the same page of the other edition;
 - the console shows no error, no request failed, and nothing was requested from
   anywhere but the page's own site (requests elsewhere are aborted and reported).
+
+Every interactive figure of the book (``course_rnn.figures.explorer``), in both editions
+and all three ways, has each of its controls moved through every value it offers: the
+figure must change, be drawn, and be the one the chapter's notebook stored for the values
+the controls now show (read back from the controls' readouts).
 
 Every other page of both editions is checked for the same console, request and math
 conditions. Screenshots of the chapter in both editions go to ``_build/screenshots``.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import io
 import json
 import os
@@ -59,8 +64,9 @@ OTHER = {"ko": "en", "en": "ko"}
 CHAPTER = "03_bptt"
 # a display equation of the chapter, in both editions: dL_3/dW as a sum over k
 KNOWN_EQUATION = (r"\frac{\partial L_3}{\partial W}", r"\sum_{k=1}^{3}")
-# the first slider of the chapter's interact widget (its description, per edition)
+# the first control of the chapter's interactive figure (its description, per edition)
 KNOWN_SLIDER = {"ko": "스펙트럼 반지름", "en": "spectral radius"}
+EXPLORER = 'class="course-explorer"'
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 FONT_FAMILY = "Noto Sans KR"
 # The flags for Debian's Chromium on a machine without network. Playwright adds its
@@ -77,7 +83,7 @@ HANGUL_PROBES = {
         "article section p",
         ".bd-sidenav li.current > a",  # bold: Chromium drew tofu here once
         ".navbar-brand p.title",
-        ".widget-slider .widget-label",
+        ".course-explorer-control > span",
         "mjx-container svg text",  # Hangul inside an equation (\text{...})
     ],
     "en": [".course-lang-switch"],  # "한국어"
@@ -346,24 +352,132 @@ def check_math(v: Visit, what: str):
     assert "<mfrac>" in found["mathml"] and "munderover" in found["mathml"], what
 
 
-def check_widgets(v: Visit, lang: str, what: str):
-    state = v.page.evaluate(
-        """() => JSON.parse(document.querySelector(
-             'script[type="application/vnd.jupyter.widget-state+json"]').textContent).state"""
-    )
-    sliders = [
-        m["state"]["description"] for m in state.values() if m["model_name"] == "FloatSliderModel"
-    ]
-    assert KNOWN_SLIDER[lang] in sliders, f"{what}: the stored state has no {KNOWN_SLIDER[lang]!r}"
-    drawn = v.page.evaluate(
-        """() => [...document.querySelectorAll(".jupyter-widgets.widget-slider")].map((s) => ({
-             label: (s.querySelector(".widget-label") || {}).textContent,
-             visible: s.getBoundingClientRect().width > 0,
-             thumb: s.querySelector(".slider-container, .noUi-handle, input") !== null,
-           }))"""
-    )
-    labels = [d["label"] for d in drawn if d["visible"] and d["thumb"]]
-    assert KNOWN_SLIDER[lang] in labels, f"{what}: the slider is not drawn ({drawn})"
+def stored_explorers(lang: str, name: str) -> list[dict]:
+    """The interactive figures that chapter ``name``'s notebook stored, in order: for each,
+    its controls (description, labels of the values) and, for every point of the grid
+    (a tuple of value indices), the name of the image file the book makes of its figure
+    (``tools/sphinx_ext/explorer_assets.py``: the PNG's SHA-256)."""
+    nb = json.loads((ROOT / "chapters" / lang / f"{name}.ipynb").read_text(encoding="utf-8"))
+    out = []
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            html = "".join(output.get("data", {}).get("text/html", ""))
+            if EXPLORER not in html:
+                continue
+            payload = re.search(
+                r'<script type="application/json" class="course-explorer-data">(.*?)</script>',
+                html, re.S,
+            ).group(1)  # fmt: skip
+            data = json.loads(payload.replace("<\\/", "</"))
+            files = {}
+            for key, uri in data["figures"].items():
+                png = base64.b64decode(uri.split(",", 1)[1])
+                files[tuple(int(i) for i in key.split(","))] = (
+                    hashlib.sha256(png).hexdigest()[:32] + ".png"
+                )
+            out.append({"controls": data["controls"], "files": files})
+    return out
+
+
+def explorer_pages() -> list[str]:
+    """Chapters whose notebook (Korean edition) calls ``explore``; the English must match."""
+    names = []
+    for path in sorted((ROOT / "chapters" / "ko").glob("*.ipynb")):
+        if stored_explorers("ko", path.stem):
+            names.append(path.stem)
+    return names
+
+
+EXPLORER_STATE = """(root) => {
+  const img = root.querySelector("img.course-explorer-figure");
+  const readouts = [...root.querySelectorAll("[data-name]")].map((el) =>
+    el.tagName === "SELECT" ? el.options[el.selectedIndex].textContent
+                            : el.parentElement.querySelector("output").textContent);
+  const box = img.getBoundingClientRect();
+  return { src: img.getAttribute("src"), alt: img.alt, readouts,
+           drawn: img.complete && img.naturalWidth > 0 && box.width > 0 && box.height > 0 };
+}"""
+
+IMAGE_DRAWN = """(root) => { const img = root.querySelector("img.course-explorer-figure");
+  return img.complete && img.naturalWidth > 0; }"""
+
+
+def move_to(v: Visit, field, k: int, now: int):
+    """Set one control from its ``now``-th to its ``k``-th value as a reader would: one
+    arrow key on a slider (``k`` is a neighbour), a choice in a drop-down list."""
+    if field.evaluate("(el) => el.tagName") == "SELECT":
+        field.select_option(index=k)
+    else:
+        assert abs(k - now) == 1, (now, k)
+        field.focus()
+        v.page.keyboard.press("ArrowRight" if k > now else "ArrowLeft")
+
+
+def tour(n: int, start: int, select: bool) -> list[int]:
+    """The values a control is moved through, from ``start``: each of its ``n`` values at
+    least once, then back to ``start``; a slider moves by one step at a time (down to the
+    first value, up to the last, down to ``start``)."""
+    if select:
+        others = [k for k in range(n) if k != start]
+        return [*others, start] if others else []
+    down, up = list(range(start - 1, -1, -1)), list(range(1, n))
+    back = list(range(n - 2, start - 1, -1))
+    return down + up + back
+
+
+def explorer_state(root, spec: dict, what: str) -> tuple[dict, tuple[int, ...]]:
+    """What one interactive figure shows once its image is drawn: the readouts of its
+    controls, its image and alt text; checked against the notebook's figure for the values
+    read out. Returns (state, index of each control's value)."""
+    root.page.wait_for_function(IMAGE_DRAWN, arg=root.element_handle(), timeout=10_000)
+    got = root.evaluate(EXPLORER_STATE)
+    assert got["drawn"], f"{what}: the figure is not drawn ({got})"
+    controls = spec["controls"]
+    pairs = list(zip(controls, got["readouts"], strict=True))
+    index = tuple(c["labels"].index(label) for c, label in pairs)
+    file = got["src"].rsplit("/", 1)[-1]
+    assert file == spec["files"][index], (
+        f"{what}: the figure is {file} for {got['readouts']}, but the notebook drew "
+        f"{spec['files'][index]} for these values"
+    )  # fmt: skip
+    alt = ", ".join(f"{c['description']} = {label}" for c, label in pairs)
+    assert got["alt"] == alt, f"{what}: alt text {got['alt']!r}, expected {alt!r}"
+    return got, index
+
+
+def check_explorers(v: Visit, lang: str, name: str, what: str) -> int:
+    """Move every control of every interactive figure of the page through every value it
+    offers, the others staying where they are; after each move the figure must be drawn,
+    have changed, and be the notebook's figure for the values that the controls show.
+    Returns the number of moves."""
+    expected = stored_explorers(lang, name)
+    roots = v.page.locator(".course-explorer")
+    assert roots.count() == len(expected) > 0, (
+        f"{what}: {roots.count()} interactive figures on the page, the notebook has "
+        f"{len(expected)}"
+    )  # fmt: skip
+    moves = 0
+    for e, spec in enumerate(expected):
+        root = roots.nth(e)
+        root.scroll_into_view_if_needed()
+        fields = root.locator("[data-name]")
+        assert fields.count() == len(spec["controls"]), f"{what}: figure {e + 1} lost a control"
+        where = f"{what}, figure {e + 1}"
+        seen, index = explorer_state(root, spec, where)
+        for c, control in enumerate(spec["controls"]):
+            field = fields.nth(c)
+            select = field.evaluate("(el) => el.tagName") == "SELECT"
+            for k in tour(len(control["labels"]), index[c], select):
+                move_to(v, field, k, index[c])
+                got, index = explorer_state(root, spec, where)
+                assert index[c] == k, (
+                    f"{where}: {control['description']} set to {control['labels'][k]!r} "
+                    f"but it shows {got['readouts'][c]!r}"
+                )  # fmt: skip
+                assert got["src"] != seen["src"], f"{where}: the figure did not change ({got})"
+                seen = got
+                moves += 1
+    return moves
 
 
 def platform_fonts(v: Visit, selectors: list[str]) -> dict[str, tuple[int, list[dict]]]:
@@ -428,7 +542,8 @@ def check_switch(v: Visit, lang: str, site: Path, base: str | Path):
 
 
 def screenshot(v: Visit, lang: str):
-    """The chapter's top, its known equation and its widget, for a person to look at."""
+    """The chapter's top, its known equation and its interactive figure, for a person to
+    look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     v.page.evaluate("window.scrollTo(0, 0)")
     v.page.screenshot(path=SCREENSHOTS / f"{lang}_{CHAPTER}.png")
@@ -436,7 +551,7 @@ def screenshot(v: Visit, lang: str):
         ("math", """(needles) => [...MathJax.startup.document.math]
                       .find((m) => m.display && needles.every((n) => m.math.includes(n)))
                       .typesetRoot.scrollIntoView({ block: "center" })"""),
-        ("widgets", """() => document.querySelector(".jupyter-widgets.widget-slider")
+        ("explorer", """() => document.querySelector(".course-explorer")
                       .scrollIntoView({ block: "start" })"""),
     ):  # fmt: skip
         v.page.evaluate(scroll_to, list(KNOWN_EQUATION))
@@ -452,7 +567,6 @@ def test_chapter_served_over_http(open_page, server, site, lang):
     v = open_page(url_of(server, chapter(lang)))
     what = f"{lang} {CHAPTER} over http"
     check_math(v, what)
-    check_widgets(v, lang, what)
     check_hangul_font(v, lang, what)
     check_switch(v, lang, site, server)
     screenshot(v, lang)
@@ -468,7 +582,6 @@ def test_chapter_opened_from_disk(open_page, site, lang):
     v = open_page(url_of(site, chapter(lang)))
     what = f"{lang} {CHAPTER} from file://"
     check_math(v, what)
-    check_widgets(v, lang, what)
     check_hangul_font(v, lang, what)
     check_switch(v, lang, site, site)
     assert_clean(v, what)
@@ -488,9 +601,28 @@ def test_offline_archive(open_page, archives, lang):
     v = open_page((folder / f"chapters/{lang}/{CHAPTER}.html").as_uri())
     what = f"{lang} {CHAPTER} unzipped from {book.archive_name(lang)}.zip"
     check_math(v, what)
-    check_widgets(v, lang, what)
     if lang == "ko":
         check_hangul_font(v, lang, what)
+    assert_clean(v, what)
+
+
+WAYS = ("http", "disk", "zip")
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("name", explorer_pages())
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_interactive_figure_responds(open_page, server, site, archives, lang, name, way):
+    page = f"chapters/{lang}/{name}.html"
+    url = {
+        "http": url_of(server, f"{lang}/{page}"),
+        "disk": url_of(site, f"{lang}/{page}"),
+        "zip": (archives[lang] / page).as_uri(),
+    }[way]
+    what = f"{lang} {name} ({way})"
+    v = open_page(url)
+    moves = check_explorers(v, lang, name, what)
+    assert moves > 0, what
     assert_clean(v, what)
 
 
@@ -552,18 +684,17 @@ def test_every_hangul_character_is_in_the_embedded_font(site):
 @pytest.mark.parametrize("lang", LANGS)
 def test_pages_load_the_pinned_local_libraries(site, lang):
     html = (site / chapter(lang)).read_text(encoding="utf-8")
-    scripts = [
-        web_assets.MATHJAX_PATH, web_assets.REQUIRE_PATH, "course-widgets.js",
-        web_assets.WIDGETS_PATH,
-    ]  # fmt: skip
-    at = []
-    for rel in scripts:
+    for rel in (web_assets.MATHJAX_PATH, "course-explorer.js"):
         m = re.search(rf'<script[^>]* src="\.\./\.\./_static/{re.escape(rel)}(\?v=\w+)?"', html)
         assert m, f"{lang}: {rel} is not loaded"
         assert (site / lang / "_static" / rel).is_file()
-        at.append(m.start())
-    assert at == sorted(at), f"{lang}: scripts out of order (require.js comes first)"
     assert "integrity=" not in html and "crossorigin=" not in html
+    # the widget manager loads only on a page that stores widgets (none does today: the
+    # interactive figures are course-explorer.js's); it stays in _static for those
+    for page in (site / lang).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if web_assets.WIDGETS_PATH in text:
+            assert "application/vnd.jupyter.widget-state+json" in text, page
     for pkg in web_assets.PACKAGES:
         stamp = json.loads((site / lang / "_static" / pkg.dest / "npm-source.json").read_text())
         assert (stamp["name"], stamp["version"], stamp["integrity"]) == (

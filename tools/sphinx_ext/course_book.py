@@ -41,6 +41,7 @@ from sphinx.util import logging
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import explorer_assets  # noqa: E402
 import hangul_font  # noqa: E402
 import web_assets  # noqa: E402
 
@@ -164,6 +165,7 @@ def setup(app):
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("build-finished", _copy_font_licence)
     app.connect("build-finished", _check_offline)
+    explorer_assets.setup(app)
     app.add_css_file(hangul_font.CSS_NAME)
     app.add_css_file("course.css")
     return {"version": "0.2", "parallel_read_safe": True, "parallel_write_safe": True}
