@@ -141,19 +141,14 @@ def mode() -> str:
 
 
 def capture(func: Callable, kwargs: dict, dpi: int = 100) -> bytes:
-    """The PNG of the one figure that ``func(**kwargs)`` draws (it calls ``plt.show()``)."""
+    """The PNG of the one figure that ``func(**kwargs)`` draws (its ``plt.show()`` does
+    nothing here); the figure is closed."""
     import matplotlib.pyplot as plt
 
-    shown = []
-
-    def show(*args, **kw):
-        shown.extend(plt.figure(n) for n in plt.get_fignums() if plt.figure(n) not in shown)
-
     before = set(plt.get_fignums())
-    with mock.patch.object(plt, "show", show):
+    with mock.patch.object(plt, "show", lambda *args, **kw: None):
         func(**kwargs)
-    figures = list(dict.fromkeys(shown + [plt.figure(n) for n in plt.get_fignums()
-                                           if n not in before]))
+    figures = [plt.figure(n) for n in plt.get_fignums() if n not in before]
     try:
         if len(figures) != 1:
             raise ValueError(f"{getattr(func, '__name__', func)}({kwargs}) drew "
@@ -250,7 +245,8 @@ def explore(func: Callable, lang: str, *, colors: int = 256, **kwargs):
         ``Slider`` and ``Choice`` arguments become controls; any other value is passed
         to ``func`` as it is.
 
-    Live (the default), returns the ``ipywidgets.interact`` widget. With
+    Live (the default), displays and returns an ``ipywidgets.interactive`` widget (end
+    the cell's line with ``;`` so that it is not shown twice). With
     ``COURSE_RNN_EXPLORERS=book``, displays the precomputed explorer and returns None.
     """
     if lang not in LANGS:
@@ -265,6 +261,9 @@ def explore(func: Callable, lang: str, *, colors: int = 256, **kwargs):
         display(HTML(book_html(func, controls, fixed, lang, colors)))
         return None
     import ipywidgets as widgets
+    from IPython.display import display
 
     live = {k: c.widget() for k, c in controls.items()}
-    return widgets.interact(func, **live, **{k: widgets.fixed(v) for k, v in fixed.items()})
+    widget = widgets.interactive(func, **live, **{k: widgets.fixed(v) for k, v in fixed.items()})
+    display(widget)
+    return widget
