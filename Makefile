@@ -8,6 +8,10 @@
 #                  core (TEST_JOBS=0: in one process)
 #   make offline   build, then zip each edition for reading from disk (_build/offline)
 #   make execute   re-run every chapter notebook in place and store its outputs
+#   make release   the student versions of exercises/ko and exercises/en, written into the
+#                  package (src/course_rnn/grading/released; a failed release keeps the old)
+#   make repository URL=https://github.com/you/course-rnn [BRANCH=main]
+#                  point the book, the set-up cells and the README at another repository
 #   make bench     speed of course_rnn against torch on this CPU (writes docs/benchmarks.md)
 #   make forecast  the forecasting benchmark of chapter 10: every row, 3 seeds, numpy and
 #                  torch (writes docs/forecasting.md and the results chapter 10 loads;
@@ -33,7 +37,7 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300 \
 TEST_JOBS ?= auto
 XDIST_OPTS := -n $(TEST_JOBS) --dist loadfile
 
-.PHONY: env book offline test lint execute bench forecast long-range clean
+.PHONY: env book offline test lint execute release repository bench forecast long-range clean
 
 env: $(STAMP)
 
@@ -55,6 +59,12 @@ test: $(STAMP)
 
 execute: $(STAMP)
 	$(BIN)/python tools/execute.py $(NOTEBOOKS)
+
+release: $(STAMP)
+	$(BIN)/course-rnn release exercises --out src/course_rnn/grading/released --replace
+
+repository: $(STAMP)
+	$(BIN)/python tools/repository.py set "$(URL)" $(if $(BRANCH),--branch "$(BRANCH)")
 
 bench: $(STAMP)
 	$(BIN)/python -m course_rnn.torch_ref.bench --out docs/benchmarks.md

@@ -46,7 +46,8 @@ def pytest_unconfigure(config):
 
 # Test files that share the built book (the session fixture ``site`` below): xdist runs
 # them on one worker, so that the book is built once per run, not once per worker.
-SHARES_THE_BOOK = ("tests/book/test_book.py", "tests/browser/test_browser.py")
+SHARES_THE_BOOK = ("tests/book/test_book.py", "tests/browser/test_browser.py",
+                   "tests/book/test_exercises_in_book.py")
 
 
 def _heaviest_first(scope: str, tests: dict) -> tuple:

@@ -4,7 +4,6 @@ conventions nbval and the strict build rely on, and the built HTML of both editi
 from __future__ import annotations
 
 import io
-import json
 import re
 import sys
 import tokenize
@@ -213,7 +212,7 @@ def test_every_page_has_its_language_and_a_working_switch(site, lang):
 
 
 @pytest.mark.slow
-def test_pages_show_hangul_math_figures_and_widgets(site):
+def test_pages_show_hangul_math_figures_and_explorers(site):
     ko = (site / "ko" / "chapters" / "ko" / "00_getting_started.html").read_text(encoding="utf-8")
     en = (site / "en" / "chapters" / "en" / "00_getting_started.html").read_text(encoding="utf-8")
     assert "은닉 상태" in ko and "hidden state" in en
@@ -224,11 +223,33 @@ def test_pages_show_hangul_math_figures_and_widgets(site):
         assert "mathjax" in html.lower(), f"{page}: MathJax is not loaded"
         images = re.findall(r'<img[^>]+src="([^"]+\.png)"', html)
         assert len(images) >= 3, f"{page}: expected the chapter's figures"
-        state = re.search(
-            r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', html, re.S
-        )
-        assert state, f"{page}: the widget state is not embedded"
-        models = json.loads(state.group(1))["state"]
-        assert any(m["model_name"] == "FloatSliderModel" for m in models.values()), page
+        # the interactive figures: controls, a first figure as an image file, no kernel
+        explorers = re.findall(r'<div class="course-explorer" data-key="[0-9,]+">', html)
+        assert len(explorers) == 2, f"{page}: expected the chapter's two interactive figures"
+        assert '<input type="range" data-name="scale"' in html, page
+        assert "data:image/png" not in html, f"{page}: explorer figures left inside the page"
+        first = re.findall(r'class="course-explorer-figure" src="([^"]+)"', html)
+        assert all((site / page / "chapters" / page / f).resolve().is_file() for f in first)
+        assert "course-explorer.js" in html, f"{page}: course-explorer.js is not loaded"
+        assert "application/vnd.jupyter.widget-state+json" not in html, page
     root = (site / "index.html").read_text(encoding="utf-8")
     assert "url=ko/index.html" in root
+
+
+@pytest.mark.slow
+def test_every_chapter_page_weighs_under_3_mb(site):
+    """What a first visit of each chapter page transfers (tools/page_weight.py: the page and
+    everything it loads, text gzipped as web servers send it) stays under 3 MB; the figures
+    of the interactive explorers load one at a time, when a control moves."""
+    import page_weight
+
+    heavy = {}
+    for lang in LANGS:
+        for page in page_weight.chapter_pages(site, lang):
+            w = page_weight.page_weight(page)
+            assert w.files > 10 and w.on_disk > w.transferred > w.own / 2, (page, w)
+            if w.transferred >= 3e6:
+                heavy[f"{lang}/{page.name}"] = round(w.transferred / 1e6, 2)
+    assert not heavy, f"pages over 3 MB on a first visit: {heavy}"
+    bptt = page_weight.page_weight(site / "en" / "chapters" / "en" / "03_bptt.html")
+    assert bptt.on_demand > 1e6, "chapter 3's explorer figures are not counted as on demand"

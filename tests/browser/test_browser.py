@@ -56,6 +56,7 @@ import hangul_font  # noqa: E402
 import web_assets  # noqa: E402
 
 import book  # noqa: E402  (tools/book.py)
+import repository  # noqa: E402  (tools/repository.py)
 
 pytestmark = pytest.mark.slow
 
@@ -480,6 +481,39 @@ def check_explorers(v: Visit, lang: str, name: str, what: str) -> int:
     return moves
 
 
+def check_exercises(v: Visit, lang: str, what: str, folder: Path | None = None):
+    """The chapter's exercise set, one click away: the header's exercises menu opens and
+    shows its two links, the box at the end of the page has the same two; the download is
+    the student notebook (fetched over http, or the file beside the page on disk), and
+    the Colab link opens the packaged student copy of the repository named in
+    ``_config.yml``."""
+    menu = v.page.locator(".dropdown-exercise-buttons")
+    menu.locator("button").first.click()
+    items = menu.locator(".dropdown-menu a")
+    v.page.wait_for_function(
+        "() => [...document.querySelectorAll('.dropdown-exercise-buttons .dropdown-menu a')]"
+        ".every((a) => a.getBoundingClientRect().height > 0)"
+    )
+    links = [
+        items.nth(i).evaluate("(a) => a.href") for i in range(items.count())
+    ]  # fmt: skip
+    box = v.page.evaluate(
+        "() => [...document.querySelectorAll('#course-exercises a')].map((a) => a.href)"
+    )
+    colab = repository.exercise_colab_url(repository.read_setting(), lang, CHAPTER)
+    assert len(links) == 2 and links == box, f"{what}: exercise links {links} / {box}"
+    download = links[0]
+    assert download.endswith(f"/exercises/{CHAPTER}.ipynb") and links[1] == colab, (what, links)
+    if folder is None:
+        text = v.page.evaluate("(url) => fetch(url).then((r) => r.text())", download)
+    else:
+        text = (folder / "exercises" / f"{CHAPTER}.ipynb").read_text(encoding="utf-8")
+    nb = json.loads(text)
+    assert nb["metadata"]["course_rnn"]["version"] == "student", what
+    assert "BEGIN SOLUTION" not in text, f"{what}: the download has the solutions"
+    v.page.keyboard.press("Escape")
+
+
 def platform_fonts(v: Visit, selectors: list[str]) -> dict[str, tuple[int, list[dict]]]:
     """For each selector, the first visible element whose own text has Hangul: its
     number of Hangul characters and the fonts Chromium used to draw that text."""
@@ -569,6 +603,7 @@ def test_chapter_served_over_http(open_page, server, site, lang):
     check_math(v, what)
     check_hangul_font(v, lang, what)
     check_switch(v, lang, site, server)
+    check_exercises(v, lang, what)
     screenshot(v, lang)
     # follow the switch: the same chapter of the other edition, in its language
     v.page.locator("a.course-lang-switch").click()
@@ -603,6 +638,7 @@ def test_offline_archive(open_page, archives, lang):
     check_math(v, what)
     if lang == "ko":
         check_hangul_font(v, lang, what)
+    check_exercises(v, lang, what, folder)
     assert_clean(v, what)
 
 

@@ -9,6 +9,10 @@ in the article header. Pages have the same file names in both editions, so the l
 is found by swapping the language folder; a page that has no twin (which the tests
 forbid) links to the other edition's front page instead.
 
+Each chapter page also gets its exercise set, released at build time, as a download
+and a Colab link beside the launch buttons and at the end of the page
+(``exercise_links.py``).
+
 Sphinx's own i18n (gettext catalogues) translates one source into several languages;
 our two editions are written separately, so a small extension is simpler than a
 catalogue per chapter.
@@ -41,6 +45,7 @@ from sphinx.util import logging
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import exercise_links  # noqa: E402
 import explorer_assets  # noqa: E402
 import hangul_font  # noqa: E402
 import web_assets  # noqa: E402
@@ -166,6 +171,7 @@ def setup(app):
     app.connect("build-finished", _copy_font_licence)
     app.connect("build-finished", _check_offline)
     explorer_assets.setup(app)
+    exercise_links.setup(app)
     app.add_css_file(hangul_font.CSS_NAME)
     app.add_css_file("course.css")
     return {"version": "0.2", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,10 +3,13 @@
 Used by the exercises of every chapter. ``course-rnn release`` writes, beside each
 student notebook, a ``NAME.checks.npz``: the public tests' inputs and expected outputs
 (and those of the known wrong variants), precomputed from the instructor's solution —
-data only, never code, read with ``allow_pickle=False``. The set-up cell of every
-exercise notebook runs ``check = load_checks("01_recurrent_cell", "en")``; ``check("q1")``
-then calls the learner's own function on those inputs, in the learner's kernel, and
-prints what passed and, for what did not, why (see ``course_rnn.grading.judge``).
+data only, never code, read with ``allow_pickle=False``. The released copies of the
+course's own exercises also ship inside the package (``released/<lang>/``, written by
+``make release``), so a student notebook works alone once ``course_rnn`` is installed.
+The set-up cell of every exercise notebook runs
+``check = load_checks("01_recurrent_cell", "en")``; ``check("q1")`` then calls the
+learner's own function on those inputs, in the learner's kernel, and prints what passed
+and, for what did not, why (see ``course_rnn.grading.judge``).
 
 In the instructor's notebook (no ``.checks.npz``, but solutions and ``# QUESTION`` cells
 beside the kernel) the same line builds the checks from the notebook itself and runs
@@ -15,11 +18,14 @@ the hidden tests too, so an author sees exactly what a learner will see.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
 import sys
 import threading
+import zipfile
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +43,8 @@ from course_rnn.grading.spec import LANGS, QuestionSpec
 
 FORMAT = 1
 PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+RELEASED = "released"  # the package's folder of released exercises: released/<lang>/NAME.*
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same checks give the same bytes
 QUESTION_FIELDS = ("id", "kind", "steps", "inputs", "compare", "gradcheck", "variable",
                    "choices", "rtol", "atol", "dtype", "timeout", "public", "title")
 
@@ -100,16 +108,44 @@ def build_manifest(assignment, include_hidden: bool = False):
     return manifest, arrays
 
 
+def write_npz(path, arrays: dict) -> Path:
+    """Write ``arrays`` as a compressed ``.npz`` atomically, byte for byte reproducible.
+
+    Each zip entry gets a fixed date and mode here rather than whatever numpy's own
+    writer gives it, so a release run twice gives identical files (``make release``
+    leaves git clean when no exercise changed). ``np.load`` reads it as any ``.npz``.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            for key, value in arrays.items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.asanyarray(value), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{key}.npy", ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, buf.getvalue())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
 def save_checks(assignment, path) -> Path:
     """Write ``NAME.checks.npz`` (public tests only) atomically; returns its path."""
     manifest, arrays = build_manifest(assignment)
-    path = Path(path)
     blob = np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        np.savez_compressed(f, __manifest__=blob, **arrays)
-    os.replace(tmp, path)
-    return path
+    return write_npz(path, {"__manifest__": blob, **arrays})
+
+
+def read_checks_file(path) -> tuple[dict, dict]:
+    """``(manifest, {key: array})`` of a ``NAME.checks.npz`` (no pickles allowed)."""
+    with np.load(path, allow_pickle=False) as data:
+        manifest = json.loads(bytes(data["__manifest__"]).decode("utf-8"))
+        arrays = {k: data[k] for k in data.files if k != "__manifest__"}
+    return manifest, arrays
 
 
 # ----------------------------------------------------------------------------- checks
@@ -269,23 +305,38 @@ def run_in_kernel(q: QuestionSpec, case: Case, namespace: dict, timeout: float) 
             signal.signal(signal.SIGALRM, old)
 
 
+def packaged_checks(name: str, lang: str):
+    """The ``released/<lang>/NAME.checks.npz`` shipped in the package, or None."""
+    try:
+        path = resources.files(__package__).joinpath(RELEASED, lang, f"{name}.checks.npz")
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover - a broken installation
+        return None
+    return path if path.is_file() else None
+
+
 def load_checks(name: str, lang: str | None = None, folder=None) -> Checks:
     """The checks of exercise notebook ``name`` (e.g. ``"01_recurrent_cell"``).
 
-    Looks in ``folder`` (default: the current folder, which is the notebook's in
-    Jupyter) for ``NAME.checks.npz``, written by ``course-rnn release`` beside the
-    student notebook. Without it, an instructor notebook ``NAME.ipynb`` there gives
-    the instructor's checks (every test, hidden ones included). ``lang`` ("ko" or
-    "en") chooses the language of the messages. Used by the exercises of every chapter.
+    Looks, in this order, for
+
+    1. ``NAME.checks.npz`` in ``folder`` (default: the current folder, which is the
+       notebook's in Jupyter), as ``course-rnn release`` writes it beside the student
+       notebook (an instructor's own exercises);
+    2. an instructor notebook ``NAME.ipynb`` in ``folder``: the instructor's checks
+       (every test, hidden ones included);
+    3. the released copy shipped in the package, ``released/<lang>/NAME.checks.npz``
+       (the course's exercises: a student notebook downloaded from the book, or opened
+       in Colab, needs no second file).
+
+    ``lang`` ("ko" or "en") chooses the language of the messages and of the packaged
+    copy (both when None). Used by the exercises of every chapter.
     """
     folder = Path(folder) if folder is not None else Path.cwd()
-    npz = folder / (name if name.endswith(".npz") else f"{name}.checks.npz")
+    stem = name[: -len(".checks.npz")] if name.endswith(".checks.npz") else Path(name).stem
+    npz = folder / f"{stem}.checks.npz"
     if npz.is_file():
-        with np.load(npz, allow_pickle=False) as data:
-            manifest = json.loads(bytes(data["__manifest__"]).decode("utf-8"))
-            arrays = {k: data[k] for k in data.files if k != "__manifest__"}
-        return Checks(manifest, arrays, lang)
-    notebook = folder / f"{Path(name).stem}.ipynb"
+        return Checks(*read_checks_file(npz), lang)
+    notebook = folder / f"{stem}.ipynb"
     if notebook.is_file():
         from course_rnn.grading.assignment import load_assignment
         from course_rnn.grading.spec import FormatError, parse_instructor
@@ -296,8 +347,18 @@ def load_checks(name: str, lang: str | None = None, folder=None) -> Checks:
             pass
         else:
             return Checks.from_assignment(load_assignment(notebook), lang)
-    msg = {"en": f"{npz.name} was not found in {folder}: put the file that came with the "
-                 "notebook beside it.",
-           "ko": f"{folder}에서 {npz.name} 파일을 찾지 못했습니다. 노트북과 함께 받은 이 파일을 "
-                 "노트북과 같은 폴더에 두세요."}
+    for one in (lang,) if lang in LANGS else LANGS:
+        packaged = packaged_checks(stem, one)
+        if packaged is not None:
+            with resources.as_file(packaged) as path:
+                return Checks(*read_checks_file(path), lang)
+    where = f"{RELEASED}/{lang if lang in LANGS else '<ko|en>'}/{npz.name}"
+    msg = {"en": f"no checks for {stem}: {npz.name} is not in {folder}, and the installed "
+                 f"course_rnn has no {where}. Keep the name the notebook came with, update the "
+                 "package (pip install -U the line of the set-up cell), or put the "
+                 f"{npz.name} that came with the notebook beside it.",
+           "ko": f"{stem}의 검사를 찾지 못했습니다. {folder}에 {npz.name} 파일이 없고, 설치된 "
+                 f"course_rnn에도 {where}가 없습니다. 노트북 이름을 받은 그대로 두거나, 패키지를 "
+                 "새로 설치하거나(준비 셀의 pip install 줄에 -U를 붙여 실행), 노트북과 함께 받은 "
+                 f"{npz.name} 파일을 노트북과 같은 폴더에 두세요."}
     raise FileNotFoundError(msg.get(lang or "en", msg["en"]))

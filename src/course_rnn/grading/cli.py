@@ -3,11 +3,14 @@
 Used by the exercises of every chapter; the instructors' page of chapter 0 shows both::
 
     course-rnn release exercises/en --out build/student/en
+    course-rnn release exercises --out src/course_rnn/grading/released --replace
     course-rnn grade submissions/ --assignment exercises/en/01_recurrent_cell.ipynb \\
         --out grades.csv
 
 ``release`` exits with status 1, naming the failing notebook, question and test, when
-an instructor's solution fails any of its tests (nothing is written then). ``grade``
+an instructor's solution fails any of its tests (nothing is written then); with
+``--replace`` the folder is replaced as a whole (``make release`` writes the copies
+shipped in the package that way). ``grade``
 exits with 0 once the gradebook is written, whatever the students' scores.
 """
 
@@ -33,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     rel = sub.add_parser("release", help="write student notebooks (refused if a solution fails)")
     rel.add_argument("source", type=Path, help="an instructor notebook, or a folder of them")
     rel.add_argument("--out", type=Path, required=True, help="folder for the student versions")
+    rel.add_argument("--replace", action="store_true",
+                     help="replace OUT as a whole (files of removed notebooks go too); "
+                          "a failed release leaves it as it was")
 
     gr = sub.add_parser("grade", help="grade a folder of submitted notebooks")
     gr.add_argument("submissions", type=Path, help="folder of submitted .ipynb files")
@@ -57,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         from course_rnn.grading.release import ReleaseError, release
 
         try:
-            written = release(args.source, args.out, _limits(args))
+            written = release(args.source, args.out, _limits(args), replace=args.replace)
         except ReleaseError as exc:
             print(exc, file=sys.stderr)
             return 1

@@ -16,19 +16,29 @@ through it). For each instructor notebook the release
    cells removed, outputs cleared) and ``NAME.checks.npz`` (the public tests' data).
 
 Any problem raises ``ReleaseError`` naming the notebook, the question and the test.
+The files are byte for byte the same when nothing changed (``checks.write_npz``).
+
+``make release`` releases ``exercises/`` into the package itself, ``released/ko`` and
+``released/en`` beside this module (``release(..., replace=True)``): the student
+notebooks that the book links to and ``load_checks`` finds without a second file. The
+book's build releases again and refuses to go on when the two differ
+(``release_differences``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from course_rnn.grading._worker import encode
 from course_rnn.grading.assignment import load_assignment
-from course_rnn.grading.checks import save_checks
+from course_rnn.grading.checks import read_checks_file, save_checks
 from course_rnn.grading.grade import Submission, grade_submission, write_atomic
 from course_rnn.grading.judge import check_form, judge, rel_error
 from course_rnn.grading.messages import say
@@ -41,6 +51,7 @@ from course_rnn.grading.spec import (
 )
 
 CHECK_CALL = re.compile(r"""check\(\s*["'](\w+)["']""")
+PACKAGED = Path(__file__).resolve().parent / "released"  # make release writes it
 
 
 class ReleaseError(RuntimeError):
@@ -148,14 +159,18 @@ def instructor_notebooks(source: Path) -> list[tuple[Path, Path]]:
                   if not any(part.startswith(".") for part in p.relative_to(source).parts))
 
 
-def release(source, out, limits: dict | None = None, jobs: int = 1) -> list[Path]:
+def release(source, out, limits: dict | None = None, jobs: int = 1,
+            replace: bool = False) -> list[Path]:
     """Release one instructor notebook, or every one below a folder, into ``out``.
 
     ``exercises/en`` gives ``out/NAME.ipynb``; ``exercises`` gives ``out/ko/...`` and
     ``out/en/...``. Returns the paths written (each ``NAME.ipynb`` with its
     ``NAME.checks.npz``). Nothing is written unless every notebook passes every check:
     on any problem, ``ReleaseError`` lists them all. ``limits`` overrides the sandbox's
-    limits as in ``grade_folder``. Used by the exercises of every chapter.
+    limits as in ``grade_folder``. With ``replace``, ``out`` is replaced as a whole
+    (files of notebooks that no longer exist go too), through a folder written beside it
+    and renamed: a failed release leaves the old ``out`` as it was. Used by the
+    exercises of every chapter.
     """
     source, out = Path(source), Path(out)
     pairs = instructor_notebooks(source)
@@ -181,6 +196,23 @@ def release(source, out, limits: dict | None = None, jobs: int = 1) -> list[Path
         done.append((assignment, rel))
     if problems:
         raise ReleaseError("release refused:\n  " + "\n  ".join(problems))
+    if not replace:
+        return _write(done, out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    try:
+        written = _write(done, staged)
+        if out.exists():
+            out.rename(old)
+        staged.rename(out)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+    return [out / p.relative_to(staged) for p in written]
+
+
+def _write(done, out: Path) -> list[Path]:
     written = []
     for assignment, rel in done:
         nb = student_notebook(assignment.notebook)
@@ -189,3 +221,62 @@ def release(source, out, limits: dict | None = None, jobs: int = 1) -> list[Path
         checks = save_checks(assignment, target.with_name(f"{target.stem}.checks.npz"))
         written += [target, checks]
     return written
+
+
+def _same(a, b, where: str, rtol: float, atol: float) -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        if list(a) != list(b):
+            return [f"{where}: keys {list(a)} != {list(b)}"]
+        return [d for k in a for d in _same(a[k], b[k], f"{where}.{k}", rtol, atol)]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} items != {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in
+                _same(x, y, f"{where}[{i}]", rtol, atol)]
+    if isinstance(a, float) and isinstance(b, float):
+        return [] if np.isclose(a, b, rtol=rtol, atol=atol) else [f"{where}: {a!r} != {b!r}"]
+    return [] if a == b and type(a) is type(b) else [f"{where}: {a!r} != {b!r}"]
+
+
+def checks_differences(a, b, rtol: float = 1e-9, atol: float = 1e-12) -> list[str]:
+    """How two ``NAME.checks.npz`` differ: their manifests, then each array's dtype, shape
+    and values. Floats agree within ``rtol``/``atol``: another CPU's BLAS kernel may move
+    the last bits of a solution's output, which is not a change of the exercise."""
+    (ma, xa), (mb, xb) = read_checks_file(a), read_checks_file(b)
+    out = _same(ma, mb, "manifest", rtol, atol)
+    if sorted(xa) != sorted(xb):
+        return [*out, f"arrays {sorted(xa)} != {sorted(xb)}"]
+    for key in sorted(xa):
+        u, v = xa[key], xb[key]
+        if u.dtype != v.dtype or u.shape != v.shape:
+            out.append(f"array {key}: {u.dtype}{u.shape} != {v.dtype}{v.shape}")
+        elif u.dtype.kind in "fc":
+            if not np.allclose(u, v, rtol=rtol, atol=atol, equal_nan=True):
+                out.append(f"array {key}: values differ (largest {np.max(np.abs(u - v)):.3g})")
+        elif not np.array_equal(u, v):
+            out.append(f"array {key}: values differ")
+    return out
+
+
+def release_differences(fresh, packaged) -> list[str]:
+    """Files of two released folders that differ, one line each (empty: the same).
+
+    Notebooks must be equal byte for byte; checks files as ``checks_differences`` says.
+    """
+    fresh, packaged = Path(fresh), Path(packaged)
+
+    def files(folder):
+        if not folder.is_dir():
+            return set()
+        return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                if p.is_file() and not p.name.startswith(".")}
+
+    a, b = files(fresh), files(packaged)
+    out = [f"{name}: missing in {packaged}" for name in sorted(a - b)]
+    out += [f"{name}: in {packaged} but no longer released" for name in sorted(b - a)]
+    for name in sorted(a & b):
+        if name.endswith(".checks.npz"):
+            out += [f"{name}: {d}" for d in checks_differences(fresh / name, packaged / name)]
+        elif (fresh / name).read_bytes() != (packaged / name).read_bytes():
+            out.append(f"{name}: differs")
+    return out
