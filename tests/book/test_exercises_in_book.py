@@ -283,7 +283,10 @@ def test_every_chapter_page_offers_its_exercises(site, lang):
         box = re.search(r'<div class="admonition course-exercises" id="course-exercises">'
                         r'(.*?)</div>', text, re.S)
         assert box, f"{page}: no exercise box at the end of the page"
-        assert text.index("course-exercises") > text.index("</section>"), page
+        heading = {"ko": "<h2>연습 문제<", "en": "<h2>Exercises<"}[lang]
+        section = text.index(heading)
+        assert section < box.start() < text.index("</section>", section), (
+            f"{page}: the box is not at the end of the exercises section")
         for part in (group[1], box[1]):
             links = re.findall(r'href="([^"]+)"', part)
             assert colab in links, f"{page}: no link to {colab}"

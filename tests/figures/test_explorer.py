@@ -67,10 +67,17 @@ def test_book_html_draws_every_grid_point_and_starts_at_the_values_given():
     pngs = {k: base64.b64decode(v.split(",", 1)[1]) for k, v in data["figures"].items()}
     assert all(p.startswith(b"\x89PNG") for p in pngs.values())
     assert len(set(pngs.values())) == 10, "every grid point draws its own figure"
+    for a, amp in enumerate([0.0, 0.5, 1.0, 1.5, 2.0]):  # each figure is filed under its values
+        for j, kind in enumerate(["sin", "cos"]):
+            drawn = explorer.quantized(explorer.capture(draw, {"a": amp, "kind": kind, "k": 2}), 64)
+            assert pngs[f"{a},{j}"] == drawn, (amp, kind)
     assert 'data-key="2,1"' in html and 'value="2"' in html
     assert '<option value="1" selected>' in html
     assert 'alt="amp = 1.0, kind = cos"' in html
-    assert "10 combinations" in html and "run the notebook to explore any value" in html
+    assert "one of 10 figures" in html and "run the notebook to explore any value" in html
+    # disabled until the book's script runs; a screen reader hears the value, not the index
+    assert '<select data-name="kind" disabled>' in html
+    assert 'aria-valuetext="1.0" disabled>' in html
     assert plt.get_fignums() == [], "the explorer closes the figures it drew"
 
 
@@ -106,7 +113,7 @@ def test_explore_is_live_ipywidgets_unless_the_book_mode_is_set(monkeypatch):
     plt.close("all")
     monkeypatch.setenv(explorer.ENV, "book")
     assert explore(draw, "ko", a=Slider(1.0, 0, 2, 1.0, "진폭")) is None
-    assert "미리 그려 둔 3가지" in shown[1].data
+    assert "그림 3장을 미리 그려 두었고" in shown[1].data
     monkeypatch.setenv(explorer.ENV, "static")
     with pytest.raises(ValueError, match="COURSE_RNN_EXPLORERS must be one of"):
         explore(draw, "en", a=Slider(1.0, 0, 2, 1.0, "a"))

@@ -12,7 +12,8 @@ edition is built, this module
    ``<lang>/exercises/NAME.ipynb`` (never an instructor notebook, never a checks file:
    the package carries the checks);
 3. gives every chapter page that has an exercise set a dropdown beside the launch
-   buttons (the theme's own header buttons) and a box at the end of the page, each with
+   buttons (the theme's own header buttons) and a box at the end of its "Exercises"
+   section (of the page, if it has none), each with
    "Download the exercises (.ipynb)" and "Open the exercises in Colab". The Colab link
    is derived from ``_config.yml``'s ``repository`` (``tools/repository.py``). Pages
    without an exercise set (the front page, the glossary, the instructors' page) get
@@ -22,6 +23,7 @@ edition is built, this module
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import sys
 import tempfile
@@ -33,15 +35,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tools/
 import repository  # tools/repository.py
 
 SITE_FOLDER = "exercises"  # <lang>/exercises/NAME.ipynb in the built site
+HEADINGS = {"ko": "연습 문제", "en": "Exercises"}  # the section the box closes
 TEXT = {
     "ko": {
         "group": "이 장의 연습 문제",
         "download": "연습 문제 내려받기 (.ipynb)",
         "colab": "Colab에서 연습 문제 열기",
         "title": "이 장의 연습 문제",
-        "body": "스스로 채점되는 학생용 노트북입니다. 첫 셀이 강의 패키지를 설치하고 검사를 "
-                "불러오므로 노트북 파일 하나면 충분하고, 답을 쓴 뒤 <code>check(\"q1\")</code>을 "
-                "실행하면 공개 테스트가 바로 돌아가 어느 입력에서 무엇이 틀렸는지 알려 줍니다.",
+        "body": "스스로 채점되는 학생용 노트북입니다. 첫 셀이 강의 패키지를 설치하고 검사 데이터를 "
+                "불러오므로 이 파일 하나만 있으면 됩니다. 답을 쓰고 <code>check(\"q1\")</code>을 "
+                "실행하면 공개 테스트가 바로 돌아가, 어느 입력에서 무엇이 틀렸는지 알려 줍니다.",
     },
     "en": {
         "group": "Exercises for this chapter",
@@ -49,9 +52,9 @@ TEXT = {
         "colab": "Open the exercises in Colab",
         "title": "Exercises for this chapter",
         "body": "A self-grading student notebook: its first cell installs the course package "
-                "and loads the checks, so the file alone is enough, and after each answer "
-                "<code>check(\"q1\")</code> runs the public tests at once and tells you which "
-                "input gave which wrong value.",
+                "and loads the checks, so the file alone is enough. After each answer, run "
+                "<code>check(\"q1\")</code>: it runs the public tests at once and tells you "
+                "which input gave which wrong value.",
     },
 }
 
@@ -126,6 +129,17 @@ def box_html(lang: str, download: str, colab: str, colab_icon: str, name: str) -
     )
 
 
+def place_box(body: str, box: str, lang: str) -> str:
+    """``body`` with ``box`` at the end of the chapter's "Exercises" section (the one whose
+    heading is ``HEADINGS[lang]``), or at the end of the page if it has none."""
+    m = re.search(rf'<section id="[^"]*">\s*<h2>{re.escape(HEADINGS[lang])}<', body)
+    if m:
+        end, inner = body.find("</section>", m.end()), body.find("<section", m.end())
+        if end != -1 and (inner == -1 or end < inner):
+            return body[:end] + box + body[end:]
+    return body + box
+
+
 def _page(app, pagename, templatename, context, doctree):
     name = exercise_name(app, pagename)
     if name is None:
@@ -141,7 +155,7 @@ def _page(app, pagename, templatename, context, doctree):
     group = {
         "type": "group",
         "tooltip": t["group"],
-        "icon": "fa-solid fa-pen-to-square",
+        "icon": "fa-solid fa-graduation-cap",
         "label": "exercise-buttons",
         "buttons": [
             {"type": "link", "url": download, "text": t["download"], "tooltip": t["download"],
@@ -154,7 +168,8 @@ def _page(app, pagename, templatename, context, doctree):
     launch = [i for i, b in enumerate(buttons) if b.get("label") == "launch-buttons"]
     buttons.insert(launch[0] + 1 if launch else 0, group)
     if "body" in context:
-        context["body"] += box_html(lang, download, colab, pathto(icon, 1), name)
+        context["body"] = place_box(context["body"],
+                                    box_html(lang, download, colab, pathto(icon, 1), name), lang)
 
 
 def _copy_notebooks(app, exception):

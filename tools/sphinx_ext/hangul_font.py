@@ -33,8 +33,10 @@ from pathlib import Path
 
 FAMILY = "Noto Sans KR Course"
 CSS_NAME = "course-hangul.css"
-# Hangul Jamo, compatibility jamo, jamo extended A, syllables, jamo extended B
-UNICODE_RANGE = "U+1100-11FF, U+3130-318F, U+A960-A97F, U+AC00-D7A3, U+D7B0-D7FF"
+# Hangul Jamo, CJK symbols and punctuation (『』「」〈〉, which Latin system fonts lack),
+# compatibility jamo, jamo extended A, syllables, jamo extended B
+UNICODE_RANGE = ("U+1100-11FF, U+3000-303F, U+3130-318F, U+A960-A97F, U+AC00-D7A3, "
+                 "U+D7B0-D7FF")
 HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")
 
 
@@ -49,6 +51,12 @@ def ks_x_1001_hangul() -> set[str]:
 
 def compatibility_jamo() -> set[str]:
     return {chr(c) for c in range(0x3131, 0x318F)}
+
+
+def cjk_punctuation() -> set[str]:
+    """CJK symbols and punctuation (U+3000-303F): the book titles of Korean references
+    are set in 『』."""
+    return {chr(c) for c in range(0x3000, 0x3040)}
 
 
 def hangul_in(paths: Iterable[Path]) -> set[str]:
@@ -102,7 +110,7 @@ def css(woff: bytes) -> str:
 
 def static_dir(font_file: Path, sources: Iterable[Path], cache: Path) -> Path:
     """A folder holding ``course-hangul.css``, for Sphinx's ``html_static_path``."""
-    chars = ks_x_1001_hangul() | compatibility_jamo() | hangul_in(sources)
+    chars = ks_x_1001_hangul() | compatibility_jamo() | cjk_punctuation() | hangul_in(sources)
     text = css(subset_woff(font_file, chars, cache))
     folder = cache / "fonts" / ("css-" + hashlib.sha256(text.encode()).hexdigest()[:20])
     if not (folder / CSS_NAME).exists():

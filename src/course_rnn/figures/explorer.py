@@ -5,7 +5,7 @@ figure for some values (``show_states(scale)``) and calls::
 
     explore(show_states, LANG, scale=Slider(0.9, 0.0, 1.5, 0.1, "scale of W_h"))
 
-- In a running notebook (Jupyter, Colab, Binder) this is ``ipywidgets.interact``: every
+- In a running notebook (Jupyter, Colab, Binder) this is ``ipywidgets.interactive``: every
   value of the slider redraws the figure, fully live.
 - When ``make execute`` stores the chapter's outputs for the book (it sets the environment
   variable ``COURSE_RNN_EXPLORERS=book``), the function is called instead for every point
@@ -14,6 +14,9 @@ figure for some values (``show_states(scale)``) and calls::
   drawn for the values they show. The book's ``course-explorer.js`` (``tools/sphinx_ext``)
   switches between the figures in the browser, with no kernel; the Sphinx extension moves
   the PNGs out of the page into image files that load only when a reader selects them.
+  The controls are stored ``disabled`` and the script enables them: where it does not run
+  (the stored notebook opened in Jupyter, Colab or GitHub before it is run), they do not
+  pretend to work.
 
 Why not ipywidgets' own embedding (controls linked to a ``Stack`` of ``Image`` widgets in
 the stored widget state)? It works, but the widget manager weighs 3.5 MB on every page
@@ -125,10 +128,10 @@ class Choice:
 
 
 NOTE = {
-    "ko": "온라인 책의 이 그림은 미리 그려 둔 {n}가지 값의 조합 가운데서 고릅니다. "
-          "노트북을 실행하면 어떤 값이든 직접 살펴볼 수 있습니다.",
-    "en": "In the online book this figure is chosen among {n} combinations of values drawn in "
-          "advance; run the notebook to explore any value.",
+    "ko": "책에는 그림 {n}장을 미리 그려 두었고, 조절한 값에 맞는 그림을 보여 줍니다. "
+          "노트북을 실행하면 어떤 값이든 새로 그려 볼 수 있습니다.",
+    "en": "The book shows one of {n} figures drawn in advance; run the notebook to explore "
+          "any value.",
 }
 
 
@@ -202,10 +205,12 @@ def book_html(func: Callable, controls: dict, fixed: dict, lang: str,
             options = "".join(
                 f'<option value="{k}"{" selected" if k == i else ""}>{html.escape(c.label(v))}'
                 "</option>" for k, v in enumerate(grids[name]))
-            field_html = f'<select data-name="{name}">{options}</select>'
+            field_html = f'<select data-name="{name}" disabled>{options}</select>'
         else:
+            now = html.escape(c.label(grids[name][i]))
             field_html = (f'<input type="range" data-name="{name}" min="0" '
-                          f'max="{len(grids[name]) - 1}" step="1" value="{i}">'
+                          f'max="{len(grids[name]) - 1}" step="1" value="{i}" '
+                          f'aria-valuetext="{now}" disabled>'
                           f"<output>{html.escape(c.label(grids[name][i]))}</output>")
         rows.append(f'<label class="course-explorer-control"><span>{label}</span>'
                     f"{field_html}</label>")

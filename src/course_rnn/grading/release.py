@@ -205,7 +205,12 @@ def release(source, out, limits: dict | None = None, jobs: int = 1,
         written = _write(done, staged)
         if out.exists():
             out.rename(old)
-        staged.rename(out)
+        try:
+            staged.rename(out)
+        except BaseException:
+            if old.exists() and not out.exists():
+                old.rename(out)  # the previous release stays in place
+            raise
     finally:
         shutil.rmtree(staged, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)

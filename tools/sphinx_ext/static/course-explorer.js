@@ -22,6 +22,7 @@
         var label = control.labels[index[i]];
         var out = el.parentElement.querySelector("output");
         if (out) out.textContent = label;
+        if (el.tagName !== "SELECT") el.setAttribute("aria-valuetext", label);
         alt.push(control.description + " = " + label);
       });
       var key = index.join(",");
@@ -33,6 +34,7 @@
     }
 
     fields.forEach(function (el) {
+      el.disabled = false; // stored disabled: without this script they would do nothing
       el.addEventListener("input", update);
       el.addEventListener("change", update);
     });
