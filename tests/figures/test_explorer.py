@@ -7,6 +7,7 @@ grid, the stored HTML, the live mode and the extraction of the images are checke
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import sys
@@ -132,3 +133,23 @@ def test_the_book_moves_the_images_into_files(tmp_path):
     assert {Path(u).name for u in links} == {f.name for f in files}
     data = payload(body[: len(body) // 2])
     assert all(v.startswith("../../_images/explorer/") for v in data["figures"].values())
+
+
+def test_the_book_reduces_every_figure_to_256_colours(tmp_path):
+    import image_weight
+    from PIL import Image
+
+    png = explorer.capture(draw, {"a": 1.0, "kind": "sin"})
+    small = image_weight.reduced(png)
+    assert len(small) < len(png) / 1.5
+    a, b = Image.open(io.BytesIO(png)).convert("RGB"), Image.open(io.BytesIO(small))
+    assert b.mode == "P" and a.size == b.size
+    diff = np.abs(np.asarray(a, float) - np.asarray(b.convert("RGB"), float))
+    assert diff.mean() < 1.0, "the reduced figure looks different"
+    assert image_weight.reduced(small) == small, "a palette image is kept as it is"
+    (tmp_path / "f.png").write_bytes(png)
+    before, after = image_weight.reduce_folder(tmp_path, tmp_path / "cache")
+    assert (before, after) == (len(png), len(small))
+    assert (tmp_path / "f.png").read_bytes() == small
+    assert oct((tmp_path / "f.png").stat().st_mode & 0o777) == "0o644"
+    assert image_weight.reduce_folder(tmp_path, tmp_path / "cache") == (len(small), len(small))

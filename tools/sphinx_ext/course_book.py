@@ -48,6 +48,7 @@ sys.path.insert(0, str(HERE))
 import exercise_links  # noqa: E402
 import explorer_assets  # noqa: E402
 import hangul_font  # noqa: E402
+import image_weight  # noqa: E402
 import web_assets  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -171,6 +172,7 @@ def setup(app):
     app.connect("build-finished", _copy_font_licence)
     app.connect("build-finished", _check_offline)
     explorer_assets.setup(app)
+    image_weight.setup(app)
     exercise_links.setup(app)
     app.add_css_file(hangul_font.CSS_NAME)
     app.add_css_file("course.css")
