@@ -77,6 +77,37 @@ HIDDEN_NAME = re.compile(r"(?<![\w])(" + "|".join(sorted(map(re.escape, HIDDEN_N
                          r")(?![\w])")
 
 
+def solution_lines() -> set[str]:
+    """The instructors' solution code: every line of 25 characters or more inside a
+    ``# BEGIN SOLUTION`` block (or ending in ``# SOLUTION``) that appears nowhere in the
+    chapters or the package (whose lines the book may show: a chapter derives the same
+    gradient its exercise asks for)."""
+    lines = set()
+    for path in sorted(EXERCISES.glob("*/*.ipynb")):
+        for cell in parse_instructor(path).nb["cells"]:
+            if cell.get("cell_type") != "code":
+                continue
+            inside = False
+            for line in cell_source(cell).splitlines():
+                if SOLUTION_BEGIN.match(line):
+                    inside = True
+                elif SOLUTION_END.match(line):
+                    inside = False
+                elif inside or SOLUTION_LINE.match(line):
+                    marked = SOLUTION_LINE.match(line)
+                    code = (marked.group(2) if marked else line).split("#")[0].strip()
+                    if len(code) >= 25:
+                        lines.add(code)
+    public = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in [*ROOT.glob("chapters/*/*.ipynb"), *ROOT.glob("src/course_rnn/**/*.py")]
+    )  # fmt: skip
+    return {line for line in lines if line not in public and json.dumps(line)[1:-1] not in public}
+
+
+SOLUTION_LINES = solution_lines()
+
+
 def _views(text: str) -> list[str]:
     """The text as it is, with JSON string escapes undone (a notebook's cells, a script's
     strings), and as an HTML page reads (tags removed, entities decoded)."""
@@ -87,6 +118,14 @@ def _views(text: str) -> list[str]:
 def text_problems(text: str) -> list[str]:
     """What in ``text`` comes from an instructor notebook (empty: nothing)."""
     found = []
+    for view in _views(text)[:2]:
+        for line in view.splitlines():
+            code = line.strip().strip('",').strip()
+            if code in SOLUTION_LINES:
+                found.append(f"the solution line {code!r}")
+                break
+        if found:
+            break
     if not MARKER_WORDS.search(text):
         return found + [f"the hidden function {m}" for m in
                         dict.fromkeys(HIDDEN_NAME.findall(text))]
