@@ -85,3 +85,24 @@ def test_timing_and_rows_format(tmp_path):
     out = tmp_path / "b.md"
     bench.write_markdown(str(out), ["CPU: test"], [row], 1.0)
     assert "largest ratio with 1 thread(s): 0.50" in out.read_text()
+
+
+@pytest.mark.parametrize(("dtype", "shape"), [("float64", (2, 3, 7, 4, 5)),
+                                              ("float32", (4, 12, 30, 8, 16))])
+def test_language_model_case_agrees_with_torch(dtype, shape):
+    case = bench.make_lm_case(shape, dtype, np.random.default_rng(0))
+    assert case.model == "LSTM LM" and case.flops > 0
+    N, T, V, D, H = shape
+    assert case.matmuls[-3:] == [(N * T, H, V), (H, N * T, V), (N * T, V, H)]
+    assert_same_results(case)
+    case.ours()
+    case.torch()
+
+
+def test_rows_show_tokens_per_second():
+    row = {"threads": 1, "model": "LSTM LM", "shape": (20, 35, 10000, 100, 100),
+           "dtype": "float32", "ours_ms": 70.0, "torch_ms": 35.0, "ratio": 2.0, "gflops": 10.0,
+           "matmul_share": 0.8, "tokens": (10_000.0, 20_000.0)}
+    assert bench.format_row(row).endswith("| 80 | 10.0k / 20.0k |")
+    assert bench.format_row({**row, "model": "Conv1D", "tokens": None}).endswith("| 80 | - |")
+    assert bench.HEADER.count("|---") == bench.HEADER.splitlines()[0].count("|") - 1

@@ -1,14 +1,16 @@
 """How fast is course_rnn against torch on this CPU? ``python -m course_rnn.torch_ref.bench``.
 
-For each case (RNN, LSTM, GRU at three sizes, Conv1D at one; float32 and float64) the
-forward plus backward pass of course_rnn and of torch are timed side by side in one run,
-interleaved (A B A B ...) after a warm-up, and the median of the rounds is kept. Printed
-for each case:
+For each case (RNN, LSTM, GRU at three sizes, Conv1D at one, an LSTM language model of
+characters and one of words; float32 and float64) the forward plus backward pass of
+course_rnn and of torch are timed side by side in one run, interleaved (A B A B ...) after a
+warm-up, and the median of the rounds is kept. Printed for each case:
 
 - ``ratio``: course_rnn's time divided by torch's (below 1: course_rnn is faster);
 - ``matmul %``: the share of the machine's matrix-multiply throughput that course_rnn
   reaches, i.e. the time of the plain ``np.matmul`` calls of the same sizes as the case's
-  matrix products (measured in the same run) divided by course_rnn's time.
+  matrix products (measured in the same run) divided by course_rnn's time;
+- ``tokens/s``: the time steps (tokens, for a language model) of the batch that one
+  forward and backward pass trains per second, course_rnn / torch.
 
 The thread count and the BLAS library are printed first; ``--threads 1 2`` runs the
 whole table at each thread count. Both libraries keep their worker threads spinning after
@@ -46,6 +48,10 @@ from course_rnn.cells import get_cell  # noqa: E402
 
 RECURRENT_SHAPES = [(32, 50, 64, 128), (64, 100, 128, 256), (32, 50, 1, 20)]
 CONV_SHAPE = (32, 64, 200, 64, 5)  # N, C_in, L, C_out, K
+# LSTM language models (N, T, V, D, H): characters (a vocabulary of about 80 symbols, as
+# English or jamo text) and words (Deep Learning from Scratch 2's Rnnlm of section 6.4:
+# batch 20, 35 steps, 10,000 words, embedding and hidden size 100)
+LM_SHAPES = [(32, 64, 80, 64, 256), (20, 35, 10000, 100, 100)]
 CELL_OF = {get_cell(c).torch_class: c for c in ("rnn", "lstm", "gru")}
 """The timed recurrent models: torch class -> cell of ``course_rnn.cells``."""
 GATES = {model: get_cell(cell).blocks for model, cell in CELL_OF.items()}
@@ -188,6 +194,73 @@ def make_conv_case(dtype: str, rng: np.random.Generator) -> Case:
     return Case("Conv1D", CONV_SHAPE, dtype, ours, torch_run, matmuls, results)
 
 
+def lm_matmuls(N: int, T: int, V: int, D: int, H: int) -> list[tuple[int, int, int]]:
+    """The LSTM's products, then the output layer's: scores, dW_out and dh."""
+    return [*recurrent_matmuls("LSTM", N, T, D, H), (N * T, H, V), (H, N * T, V), (N * T, V, H)]
+
+
+def make_lm_case(shape, dtype: str, rng: np.random.Generator) -> Case:
+    """One training step of an LSTM language model of ``shape`` (N, T, V, D, H): embedding,
+    LSTM, affine map to the vocabulary, mean softmax cross-entropy; forward and backward.
+    course_rnn's ``LanguageModel`` and ``TorchLanguageModel`` hold the same weights."""
+    import torch
+    import torch.nn.functional as F
+
+    from course_rnn.layers import Embedding, TimeAffine
+    from course_rnn.lstm import TimeLSTM
+    from course_rnn.models import LanguageModel
+    from course_rnn.torch_ref.convert import rnn_params_to_torch
+    from course_rnn.torch_ref.models import TorchLanguageModel
+
+    N, T, V, D, H = shape
+    np_dtype = np.dtype(dtype)
+    xs = rng.integers(0, V, (N, T))
+    ts = rng.integers(0, V, (N, T))
+    spec = get_cell("lstm")
+    p = spec.init(D, H, rng, np_dtype)
+    W_embed = rng.standard_normal((V, D)).astype(np_dtype)
+    W_out = rng.uniform(-H ** -0.5, H ** -0.5, (H, V)).astype(np_dtype)
+    b_out = np.zeros(V, np_dtype)
+    model = LanguageModel(Embedding(W_embed), TimeLSTM(**p), TimeAffine(W_out, b_out),
+                          recurrent_name="lstm")
+
+    def ours():
+        loss = model.forward(xs, ts)
+        model.backward()
+        return loss
+
+    net = TorchLanguageModel(V, D, H, "lstm").to(getattr(torch, dtype))
+    with torch.no_grad():
+        net.embed.weight.copy_(torch.from_numpy(W_embed))
+        net.head.weight.copy_(torch.from_numpy(W_out.T))
+        net.head.bias.copy_(torch.from_numpy(b_out))
+    rnn_params_to_torch(p, net.rnn)
+    xs_t, ts_t = torch.from_numpy(xs), torch.from_numpy(ts)
+
+    def torch_run():
+        net.zero_grad(set_to_none=True)
+        logits, _ = net(xs_t)
+        loss = F.cross_entropy(logits.reshape(-1, V), ts_t.reshape(-1))
+        loss.backward()
+        return loss
+
+    def results():
+        loss = ours()
+        g = model.grads
+        mine = {"out": np.asarray(loss, np_dtype), "dW_embed": g["embed.W"],
+                "dW_out": g["affine.W"], "db_out": g["affine.b"],
+                **{f"d{k}": g[f"lstm.{k}"] for k in p}}
+        loss_t = torch_run()
+        theirs = {"out": loss_t, "dW_embed": net.embed.weight.grad,
+                  "dW_out": net.head.weight.grad.T, "db_out": net.head.bias.grad,
+                  "d" + spec.name_of("input"): net.rnn.weight_ih_l0.grad.T,
+                  "d" + spec.name_of("recurrent"): net.rnn.weight_hh_l0.grad.T,
+                  "d" + spec.name_of("bias"): net.rnn.bias_ih_l0.grad}
+        return mine, {k: v.detach().numpy() for k, v in theirs.items()}
+
+    return Case("LSTM LM", tuple(shape), dtype, ours, torch_run, lm_matmuls(*shape), results)
+
+
 def matmul_runner(matmuls, dtype: str, rng: np.random.Generator) -> Callable[[], None]:
     """A callable that performs the plain ``np.matmul`` calls of the given sizes."""
     operands = {}
@@ -252,7 +325,8 @@ def machine_info() -> list[str]:
 
 
 def run(threads: int, rounds: int, min_time: float, seed: int = 0,
-        models=("RNN", "LSTM", "GRU", "Conv1D"), dtypes=("float32", "float64")) -> list[dict]:
+        models=("RNN", "LSTM", "GRU", "Conv1D", "LSTM LM"),
+        dtypes=("float32", "float64")) -> list[dict]:
     """Time every case (or the subset of ``models`` and ``dtypes``) with ``threads`` threads."""
     import torch
     from threadpoolctl import threadpool_limits
@@ -270,6 +344,8 @@ def run(threads: int, rounds: int, min_time: float, seed: int = 0,
             ]
             if "Conv1D" in models:
                 cases.append(make_conv_case(dtype, rng))
+            if "LSTM LM" in models:
+                cases += [make_lm_case(s, dtype, rng) for s in LM_SHAPES]
             for case in cases:
                 mm = matmul_runner(case.matmuls, dtype, rng)
                 t_ours, t_torch, t_mm = median_times([case.ours, case.torch, mm], rounds, min_time)
@@ -284,6 +360,9 @@ def run(threads: int, rounds: int, min_time: float, seed: int = 0,
                         "ratio": t_ours / t_torch,
                         "gflops": case.flops / t_ours / 1e9,
                         "matmul_share": t_mm / t_ours,
+                        "tokens": None if case.model == "Conv1D" else
+                        (case.shape[0] * case.shape[1] / t_ours,
+                         case.shape[0] * case.shape[1] / t_torch),
                     }
                 )
                 print(format_row(rows[-1]), flush=True)
@@ -291,8 +370,9 @@ def run(threads: int, rounds: int, min_time: float, seed: int = 0,
 
 
 HEADER = (
-    "| threads | model | shape | dtype | course_rnn ms | torch ms | ratio | GFLOP/s | matmul % |\n"
-    "|---:|---|---|---|---:|---:|---:|---:|---:|"
+    "| threads | model | shape | dtype | course_rnn ms | torch ms | ratio | GFLOP/s | matmul % "
+    "| tokens/s (course_rnn / torch) |\n"
+    "|---:|---|---|---|---:|---:|---:|---:|---:|---:|"
 )
 
 
@@ -302,8 +382,14 @@ def format_row(r: dict) -> str:
     return (
         f"| {r['threads']} | {r['model']} | {shape} | {r['dtype']} | {r['ours_ms']:.2f} | "
         f"{r['torch_ms']:.2f} | {r['ratio']:.2f} | {r['gflops']:.1f} | "
-        f"{100 * r['matmul_share']:.0f} |"
+        f"{100 * r['matmul_share']:.0f} | {_tokens(r.get('tokens'))} |"
     )
+
+
+def _tokens(pair) -> str:
+    if not pair:
+        return "-"
+    return " / ".join(f"{v / 1e3:.1f}k" if v < 1e6 else f"{v / 1e6:.2f}M" for v in pair)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -313,8 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--min-time", type=float, default=0.02, help="seconds per timed call")
     parser.add_argument("--out", help="also write the table as Markdown to this file")
-    parser.add_argument("--models", nargs="+", default=[*GATES, "Conv1D"],
-                        choices=[*GATES, "Conv1D"], help="a subset of the models (default: all)")
+    parser.add_argument("--models", nargs="+", default=[*GATES, "Conv1D", "LSTM LM"],
+                        choices=[*GATES, "Conv1D", "LSTM LM"],
+                        help="a subset of the models (default: all)")
     parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"],
                         choices=["float32", "float64"], help="a subset of the dtypes")
     args = parser.parse_args(argv)
@@ -322,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     info = machine_info()
     print("\n".join(info))
     print(
-        "shapes: (N, T, D, H) for recurrent layers, (N, C_in, L, C_out, K) for Conv1D; "
+        "shapes: (N, T, D, H) for recurrent layers, (N, C_in, L, C_out, K) for Conv1D, "
+        "(N, T, V, D, H) for language models; "
         "ratio = course_rnn time / torch time (lower is better)"
     )
     print(HEADER, flush=True)
