@@ -92,7 +92,7 @@ def test_timing_and_rows_format(tmp_path):
 def test_language_model_case_agrees_with_torch(dtype, shape):
     case = bench.make_lm_case(shape, dtype, np.random.default_rng(0))
     assert case.model == "LSTM LM" and case.flops > 0
-    N, T, V, D, H = shape
+    N, T, V, _, H = shape
     assert case.matmuls[-3:] == [(N * T, H, V), (H, N * T, V), (N * T, V, H)]
     assert_same_results(case)
     case.ours()
