@@ -101,17 +101,25 @@ def evaluate(model, batches: Iterable, bptt: str = "truncated") -> float:
         \bar L = \frac{1}{K} \sum_{k=1}^{K} L^{(k)}
 
     The state is reset first and, for ``"truncated"``, carried across the chunks as in
-    training (for ``"full"``, reset before each batch). Torch: the loop under
-    ``torch.no_grad()``. Taught in chapter 4.
+    training (for ``"full"``, reset before each batch). A model with ``train()``/``eval()``
+    (dropout) is evaluated in evaluation mode and put back in its mode after. Torch: the
+    loop under ``model.eval()`` and ``torch.no_grad()``. Taught in chapter 4.
     """
     _check_mode(model, bptt)
-    _reset(model)
-    losses = []
-    for xs, ts in batches:
-        if bptt == "full":
-            _reset(model)
-        losses.append(float(model.forward(xs, ts)))
-    _reset(model)
+    mode = getattr(model, "training", None)  # a model with train()/eval(): dropout off
+    if mode is not None:
+        model.eval()
+    try:
+        _reset(model)
+        losses = []
+        for xs, ts in batches:
+            if bptt == "full":
+                _reset(model)
+            losses.append(float(model.forward(xs, ts)))
+        _reset(model)
+    finally:
+        if mode:
+            model.train()
     if not losses:
         raise ValueError("evaluate got no batches")
     return float(np.mean(losses))

@@ -302,3 +302,98 @@ def layernorm_params_to_torch(params: dict, module):
         elif np.any(beta != 0):
             raise ValueError("beta is not zero but the LayerNorm has bias=False")
     return module
+
+
+# ----------------------------------------------------------------------------- deep language model
+
+
+def deep_lm_to_torch(model):
+    r"""The torch twin of a ``course_rnn.deep_lm.DeepLanguageModel``, with the same weights.
+
+    .. math::
+
+        \texttt{embed.weight} = E, \quad \texttt{head.weight} = E \ \text{(tied: the same
+        Parameter)} \ \text{or}\ W_\text{out}^\top, \quad \texttt{head.bias} = b, \quad
+        \text{layer } l \text{ as } \texttt{rnn\_params\_to\_torch}
+
+    Returns a ``course_rnn.torch_ref.models.TorchLanguageModel`` (same cell, layers,
+    dropout probability, tying) in the model's dtype and mode (``train``/``eval``). For a
+    cell with one summed bias (RNN, LSTM) each layer's ``bias_hh`` is zero and frozen
+    (``requires_grad=False``), so the twin has exactly the numpy model's parameters and an
+    optimiser trains both alike; the GRU keeps both biases, as course_rnn does.
+    ``deep_lm_from_torch`` reads the weights (or their gradients) back. Dropout masks are
+    drawn by each side's own generator: the two agree exactly in evaluation mode.
+    Taught in chapter 5.
+    """
+    import torch
+
+    from course_rnn.torch_ref.models import TorchLanguageModel
+
+    p = model.params
+    V, D = p["embed.W"].shape
+    spec = get_cell(model.cell)
+    _, H = spec.sizes(model.recurrent[0].params)
+    dtype = torch.as_tensor(p["embed.W"][:0]).dtype
+    net = TorchLanguageModel(V, D, H, model.cell, model.num_layers, model.dropouts[0].p,
+                             tie_weights=model.tie_weights).to(dtype)
+    rnn_params_to_torch([layer.params for layer in model.recurrent], net.rnn)
+    with torch.no_grad():
+        net.embed.weight.copy_(torch.as_tensor(p["embed.W"]))  # (V, D)
+        if not model.tie_weights:
+            net.head.weight.copy_(torch.as_tensor(p["affine.W"].T))  # (V, H)
+        net.head.bias.copy_(torch.as_tensor(p["affine.b"]))
+    if "bias" in spec.roles.values():  # course_rnn's one bias is bias_ih + bias_hh
+        for l in range(model.num_layers):
+            getattr(net.rnn, f"bias_hh_l{l}").requires_grad_(False)
+    return net.train(model.training)
+
+
+def deep_lm_from_torch(net, grads: bool = False) -> dict:
+    r"""A ``TorchLanguageModel``'s weights (or gradients) in ``DeepLanguageModel``'s names.
+
+    .. math::
+
+        \texttt{"embed.W"} = \texttt{embed.weight}, \quad
+        \texttt{"affine.W"} = \texttt{head.weight}^\top \ \text{(untied only)}, \quad
+        \texttt{"lstm0.W\_x"} = \texttt{rnn.weight\_ih\_l0}^\top, \ \dots
+
+    Parameters
+    ----------
+    net : course_rnn.torch_ref.models.TorchLanguageModel
+        One direction; tied when ``head.weight is embed.weight`` (then no ``"affine.W"``).
+    grads : bool
+        Read each parameter's ``.grad`` instead of its value. A summed bias (RNN, LSTM)
+        then has the gradient of ``bias_ih`` (that of ``bias_ih + bias_hh``).
+
+    Returns
+    -------
+    dict
+        name -> numpy copy, the keys of ``DeepLanguageModel.params``; for a model ``m``
+        of the same sizes, ``m.load_params(deep_lm_from_torch(net))`` copies the weights
+        in. Taught in chapter 5.
+    """
+    from course_rnn.deep_lm import recurrent_part
+
+    def read(tensor, name):
+        if not grads:
+            return tensor
+        if tensor.grad is None:
+            raise ValueError(f"{name} has no gradient: call backward() on a loss of the "
+                             "network first (or pass grads=False for the weights)")
+        return tensor.grad
+
+    cell = cell_name(net.rnn)
+    summed = "bias" in get_cell(cell).roles.values()
+    tied = net.head.weight is net.embed.weight
+    out = {"embed.W": _np(read(net.embed.weight, "embed.weight"))}
+    for l in range(net.rnn.num_layers):
+        t = _torch_tensors(net.rnn, l, "", False)
+        if grads and summed:
+            t["bias_hh"] = None  # d(b_ih + b_hh) is the gradient of either; zero stands in
+        t = {k: None if v is None else read(v, f"rnn.{k}_l{l}") for k, v in t.items()}
+        for name, value in _params_from_tensors(cell, t).items():
+            out[f"{recurrent_part(cell, l)}.{name}"] = value
+    if not tied:
+        out["affine.W"] = _np(read(net.head.weight, "head.weight")).T.copy()  # (H, V)
+    out["affine.b"] = _np(read(net.head.bias, "head.bias"))
+    return out

@@ -80,19 +80,30 @@ class TorchLanguageModel(nn.Module):
     num_layers : int
     dropout : float
         Dropout on the embeddings, between layers, and before the output layer.
+    tie_weights : bool
+        The output layer's weight is the embedding matrix (``head.weight =
+        embed.weight``, one parameter; needs ``D == H``), as in Deep Learning from
+        Scratch 2's ``BetterRnnlm`` (numpy: ``course_rnn.deep_lm.DeepLanguageModel``).
 
     ``forward(ids (N, T), state=None) -> (logits (N, T, V), state)``; pass the returned
     state through ``detach_state`` to continue a long text chunk by chunk.
-    Taught in chapter 4.
+    Taught in chapter 4 (and chapter 5 with two layers, dropout and tied weights).
     """
 
     def __init__(self, V: int, D: int, H: int, cell: str = "lstm", num_layers: int = 1,
-                 dropout: float = 0.0):
+                 dropout: float = 0.0, tie_weights: bool = False):
         super().__init__()
+        if tie_weights and D != H:
+            raise ValueError(f"tie_weights needs D == H (head.weight (V, H) is "
+                             f"embed.weight (V, D)), got D={D}, H={H}")
         self.embed = nn.Embedding(V, D)
-        self.rnn = make_rnn(cell, D, H, num_layers=num_layers, dropout=dropout)
+        # torch's dropout acts between layers only: none to give (and no warning) for one
+        between = dropout if num_layers > 1 else 0.0
+        self.rnn = make_rnn(cell, D, H, num_layers=num_layers, dropout=between)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(H, V)
+        if tie_weights:
+            self.head.weight = self.embed.weight  # one Parameter, two uses
 
     def forward(self, ids, state=None):
         e = self.drop(self.embed(ids))  # (N, T, D)
