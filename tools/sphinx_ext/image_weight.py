@@ -21,8 +21,11 @@ COLORS = 256
 
 
 def reduced(png: bytes, colors: int = COLORS) -> bytes:
-    """``png`` with at most ``colors`` colours, or ``png`` itself if that is not smaller."""
+    """``png`` with at most ``colors`` colours (``course_rnn.figures.explorer.quantized``,
+    as the explorers' figures), or ``png`` itself if that is not smaller."""
     from PIL import Image
+
+    from course_rnn.figures.explorer import quantized
 
     image = Image.open(io.BytesIO(png))
     if image.mode == "P":
@@ -30,11 +33,8 @@ def reduced(png: bytes, colors: int = COLORS) -> bytes:
     has_alpha = image.mode in ("RGBA", "LA") and image.getextrema()[-1][0] < 255
     if has_alpha:
         return png  # transparency would need a palette with alpha: keep the original
-    small = image.convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
-                                          dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    small.save(out, format="PNG", optimize=True)
-    return out.getvalue() if out.tell() < len(png) else png
+    small = quantized(png, colors)
+    return small if len(small) < len(png) else png
 
 
 def reduce_folder(folder: Path, cache: Path) -> tuple[int, int]:
