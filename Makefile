@@ -16,6 +16,11 @@
 #   make forecast  the forecasting benchmark of chapter 10: every row, 3 seeds, numpy and
 #                  torch (writes docs/forecasting.md and the results chapter 10 loads;
 #                  about an hour on 2 cores; resumable)
+#   make lm        the language models of chapters 4-6 on the shipped real text: every n-gram
+#                  baseline, every recurrent model of the study for 3 seeds (numpy, one thread per
+#                  worker); writes the results and the trained weights the chapters load
+#                  (src/course_rnn/experiments/) and docs/language_models.md; about an hour on
+#                  2 cores; resumable (finished runs are kept in _build/lm-cache)
 #   make long-range  the long-sequence sweep of chapter 8 (the adding problem, 50-400 steps for
 #                  every model, 800 and 1600 for the GRU alone and behind the ReLU convolution;
 #                  LSTM and GRU with and without a strided Conv1D, linear or ReLU; 3 seeds;
@@ -37,7 +42,7 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300 \
 TEST_JOBS ?= auto
 XDIST_OPTS := -n $(TEST_JOBS) --dist loadfile
 
-.PHONY: env book offline test lint execute release repository bench forecast long-range clean
+.PHONY: env book offline test lint execute release repository bench forecast lm long-range clean
 
 env: $(STAMP)
 
@@ -74,6 +79,9 @@ forecast: $(STAMP)
 	$(BIN)/python -m course_rnn.forecast --rows s2s_ln_rnn s2s_conv_gru --backends numpy \
 	    --seeds 0 1 2 3 4 5 6 7 --out docs/forecasting_more_seeds.md \
 	    --results src/course_rnn/forecast/results_more_seeds.json
+
+lm: $(STAMP)
+	$(BIN)/python -m course_rnn.experiments.language_models --table docs/language_models.md
 
 long-range: $(STAMP)
 	$(BIN)/python -m course_rnn.experiments.long_range \
