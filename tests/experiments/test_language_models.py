@@ -44,8 +44,16 @@ def test_rows_that_answer_one_question_differ_only_in_it():
     base = lm.ROWS["en-char-lstm-T64"]
     for T in (16, 128):
         assert dataclasses.replace(lm.ROWS[f"en-char-lstm-T{T}"], T=64) == base
-    slow, fast = lm.ROWS["en-char-rnn-slow"], lm.ROWS["en-char-rnn"]
-    assert dataclasses.replace(slow, lr=fast.lr) == fast
+    rnn, lstm = lm.ROWS["en-char-rnn"], lm.ROWS["en-char-lstm"]
+    assert dataclasses.replace(rnn, cell="lstm", H=lstm.H, ship=lstm.ship) == lstm
+
+
+def test_cosine_step_size():
+    assert lm.cosine_lr(1.0, 0, 10) == pytest.approx(1.0)
+    assert lm.cosine_lr(1.0, 5, 10) == pytest.approx(0.525)
+    assert lm.cosine_lr(1.0, 10, 10) == pytest.approx(0.05)
+    steps = [lm.cosine_lr(3e-3, e, 8) for e in range(9)]
+    assert all(a > b for a, b in zip(steps, steps[1:]))
 
 
 def test_per_character_perplexity():

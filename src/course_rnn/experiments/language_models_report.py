@@ -66,13 +66,16 @@ def _model_name(name: str, lang: str) -> str:
         parts.append("tied" if lang == "en" else "가중치 공유")
     if row.group == "window" or name == "en-char-lstm":
         parts.append(f"T={row.T}")
+    if row.lr != 3e-3:
+        parts.append(f"lr {row.lr:g}")
     return ", ".join(parts)
 
 
 def _baseline_name(r: dict, lang: str) -> str:
     w = WORDS[lang]
     if r["kind"] == "add-k":
-        return w["addk"].format(k=r["k"], n=r["order"])
+        unigram = (" (unigram)" if lang == "en" else " (유니그램)") if r["order"] == 1 else ""
+        return w["addk"].format(k=r["k"], n=r["order"]) + unigram
     return w["kn"].format(n=r["order"])
 
 
