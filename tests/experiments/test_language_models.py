@@ -22,14 +22,16 @@ needs_results = pytest.mark.skipif(not STORED, reason="no stored study (run make
 
 
 def test_cells_compared_at_equal_parameters():
-    """The RNN, LSTM and GRU rows of a language differ by less than 1% in parameters."""
-    for lang, tokens in (("en", "char"), ("ko", "jamo")):
-        V = lm.prepare(lang, tokens).V
-        counts = {}
-        for cell in ("rnn", "lstm", "gru"):
-            row = lm.ROWS[f"{lang}-{tokens}-{cell}"]
-            counts[cell] = lm.parameter_count(row.cell, V, row.D, row.H)
-        assert max(counts.values()) / min(counts.values()) < 1.01, counts
+    """The RNN, LSTM and GRU rows differ by less than 1% in parameters; the Korean LSTMs
+    differ only in what they read."""
+    V = lm.prepare("en", "char").V
+    counts = {}
+    for cell in ("rnn", "lstm", "gru"):
+        row = lm.ROWS[f"en-char-{cell}"]
+        counts[cell] = lm.parameter_count(row.cell, V, row.D, row.H)
+    assert max(counts.values()) / min(counts.values()) < 1.01, counts
+    jamo, chars = lm.ROWS["ko-jamo-lstm"], lm.ROWS["ko-char-lstm"]
+    assert dataclasses.replace(jamo, tokens="char", epochs=chars.epochs) == chars
 
 
 @pytest.mark.parametrize("name", ["en-char-gru", "en-word-lstm2-tied", "en-char-lstm-T16"])
