@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import math
 
@@ -55,7 +56,7 @@ def test_cosine_step_size():
     assert lm.cosine_lr(1.0, 5, 10) == pytest.approx(0.525)
     assert lm.cosine_lr(1.0, 10, 10) == pytest.approx(0.05)
     steps = [lm.cosine_lr(3e-3, e, 8) for e in range(9)]
-    assert all(a > b for a, b in zip(steps, steps[1:]))
+    assert all(a > b for a, b in itertools.pairwise(steps))
 
 
 def test_per_character_perplexity():
@@ -136,6 +137,21 @@ def test_a_run_trains_keeps_its_best_epoch_and_is_kept(kept, tiny_row, tmp_path)
     assert again == pytest.approx(result["test"], rel=1e-3)
 
 
+def test_loss_by_frequency_splits_the_scored_tokens(kept, tiny_row, tmp_path):
+    digests = lm.ship_weights(kept[0], tmp_path / "w", {tiny_row})
+    model = lm.load_model("tiny", {"weights": digests}, folder=tmp_path / "w")
+    split = lm.prepare("en", "char")
+    lp, _ = lm.token_log_probs(model, split.ids["test"], T=32)
+    assert math.exp(-lp.mean()) == pytest.approx(kept[1]["test"], rel=1e-3)
+    kn = KneserNeyNGram(3).fit(split.ids["train"], split.V)
+    rows = lm.loss_by_frequency(model, kn, split, edges=(0, 1000, None))
+    assert sum(r["share"] for r in rows) == pytest.approx(1.0)
+    counts = np.bincount(split.ids["train"], minlength=split.V)
+    rare = counts[split.ids["test"]] < 1000
+    assert rows[0]["share"] == pytest.approx(rare.mean())
+    assert rows[0]["ngram"] == pytest.approx(-kn.token_log_probs(split.ids["test"])[rare].mean())
+
+
 def test_a_changed_weight_file_is_refused(kept, tiny_row, tmp_path):
     digests = lm.ship_weights(kept[0], tmp_path / "w", {tiny_row})
     (tmp_path / "w" / "stale.npz").write_bytes(b"old")
@@ -205,10 +221,17 @@ def test_stored_study_is_complete_and_its_weights_check():
 
 
 @needs_results
-@pytest.mark.parametrize("lang", ["en", "ko"])
-def test_best_recurrent_model_beats_the_best_ngram(lang):
+def test_stored_study_says_what_the_chapters_say():
+    """The facts chapters 4-6 state about the stored study (their results cells assert the
+    same): in English the best recurrent model beats the best n-gram, the GRU at every seed,
+    and the gated cells beat the plain RNN with no overlap of the seeds' ranges; in Korean
+    no recurrent model of the study reaches the best n-gram (chapter 4 shows why)."""
     results = lm.load_results()
     table = lm.summary(results)
-    best = min((s["mean"], n) for n, s in table.items()
-               if lm.ROWS[n].lang == lang and lm.ROWS[n].tokens != "word")
-    assert best[0] < lm.best_ngram(results, lang)["test"], best
+    best_en = lm.best_ngram(results, "en")["test"]
+    assert min(s["mean"] for n, s in table.items() if n.startswith("en-char")) < best_en
+    assert max(table["en-char-gru"]["test"]) < best_en
+    rnn = min(table["en-char-rnn"]["test"])
+    assert max(table["en-char-lstm"]["test"]) < rnn and max(table["en-char-gru"]["test"]) < rnn
+    best_ko = lm.best_ngram(results, "ko")["test"]
+    assert min(s["mean"] for n, s in table.items() if n.startswith("ko-")) > best_ko

@@ -36,6 +36,7 @@ import argparse
 import functools
 import hashlib
 import io
+import itertools
 import json
 import math
 import time
@@ -272,6 +273,49 @@ def train_row(name: str, seed: int, epochs: int | None = None, log=None,
         "seconds": round(time.perf_counter() - start, 1),
     }
     return result, best["params"]
+
+
+def token_log_probs(model, ids, T: int = 64, rows: int = EVAL_ROWS) -> tuple[np.ndarray,
+                                                                            np.ndarray]:
+    r""":math:`\log p(w_{t+1} \mid w_{\le t})` of every token ``model`` scores in ``ids`` read
+    as :func:`score` reads them, with the targets: (log_probs (n,), targets (n,)).
+    Chapter 4."""
+    model.reset_state()
+    out, targets = [], []
+    try:
+        for xs, ts in truncated_bptt_batches(ids, rows, T):
+            s = model.predict(xs).astype(np.float64)  # (rows, T, V)
+            s -= s.max(axis=-1, keepdims=True)
+            logp = s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+            out.append(np.take_along_axis(logp, ts[..., None], axis=-1)[..., 0].ravel())
+            targets.append(ts.ravel())
+    finally:
+        model.reset_state()
+    return np.concatenate(out), np.concatenate(targets)
+
+
+def loss_by_frequency(model, ngram, split: Split, edges=(0, 100, 1000, None),
+                      part: str = "test") -> list[dict]:
+    r"""Where a recurrent model and a count model lose: the mean loss per token (nats) on
+    the tokens of ``part``, grouped by how often the token occurs in the training text.
+
+    For each group :math:`G = \{t : c(w_t) \in [a, b)\}`: its share of the tokens and
+    :math:`-\frac{1}{|G|}\sum_{t \in G} \log p(w_t \mid \cdot)` for both models (the
+    recurrent model on the tokens it scores, :func:`token_log_probs`). ``edges``: the
+    bounds of the groups (None: no upper bound). Chapter 4."""
+    counts = np.bincount(split.ids["train"], minlength=split.V)
+    lp_model, targets = token_log_probs(model, split.ids[part])
+    ids = split.ids[part]
+    lp_count = ngram.token_log_probs(ids)
+    rows = []
+    for lo, hi in itertools.pairwise(edges):
+        upper = np.inf if hi is None else hi
+        in_model = (counts[targets] >= lo) & (counts[targets] < upper)
+        in_count = (counts[ids] >= lo) & (counts[ids] < upper)
+        rows.append({"from": lo, "to": hi, "share": float(in_count.mean()),
+                     "model": float(-lp_model[in_model].mean()) if in_model.any() else math.nan,
+                     "ngram": float(-lp_count[in_count].mean()) if in_count.any() else math.nan})
+    return rows
 
 
 # --------------------------------------------------------------------------- n-grams

@@ -24,8 +24,10 @@ WORDS = {
                   "paragraph. Perplexity is on the test text, per character for characters "
                   "and jamo, per word for words; recurrent models give the mean ± standard "
                   "deviation over {seeds} seeds, then every seed. Tokens/s is the numpy "
-                  "model's training speed on one thread of the machine that ran the study "
-                  "(`make bench` compares it with torch side by side)."),
+                  "model's training speed on one thread, measured while the study ran two "
+                  "trainings side by side on a shared machine: a rough guide to how the models "
+                  "compare, not a benchmark (`make bench` times the LSTM language model "
+                  "against torch side by side)."),
         "model": "model", "params": "parameters", "ppl": "test perplexity", "seeds": "seeds",
         "tps": "tokens/s", "valid": "validation", "baselines": "Count baselines",
         "recurrent": "Recurrent models",
@@ -42,8 +44,9 @@ WORDS = {
                   "LibreOffice 한국어 도움말이며, 각각 문단 단위로 90/5/5로 나눴다. "
                   "퍼플렉서티는 테스트 텍스트에서 잰 값으로, 글자와 자모는 글자당, 단어는 "
                   "단어당이다. 순환 모델은 시드 {seeds}개의 평균 ± 표준편차와 시드별 값을 "
-                  "적었다. 토큰/초는 이 실험을 돌린 컴퓨터의 스레드 1개에서 numpy 모델이 "
-                  "학습한 속도다(torch와 나란히 잰 비교는 `make bench`)."),
+                  "적었다. 토큰/초는 numpy 모델이 스레드 1개로 학습한 속도인데, 공유 컴퓨터에서 "
+                  "학습 두 개를 나란히 돌리며 쟀으므로 모델끼리 비교하는 대략의 기준일 뿐 "
+                  "벤치마크는 아니다(LSTM 언어 모델을 torch와 나란히 잰 결과는 `make bench`)."),
         "model": "모델", "params": "매개변수", "ppl": "테스트 퍼플렉서티", "seeds": "시드별",
         "tps": "토큰/초", "valid": "검증", "baselines": "빈도 기반 기준선",
         "recurrent": "순환 모델", "window": "절단 BPTT 창 길이(LSTM, 영어 글자, 읽은 토큰 수 동일)",
