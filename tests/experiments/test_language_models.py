@@ -185,7 +185,8 @@ def _fake_results():
                "valid": 3.5, "test": 3.4, "per": "char"},
               {"lang": "en", "tokens": "word", "kind": "kn", "order": 3, "k": None, "V": 9,
                "valid": 1.5, "test": 1.4, "per": "word"}]
-    return {"settings": {"seeds": [0, 1, 2]}, "ngrams": ngrams, "runs": runs}
+    rows = {n: vars(lm.ROWS[n]) for n in ("en-char-rnn", "en-char-lstm")}
+    return {"settings": {"seeds": [0, 1, 2]}, "ngrams": ngrams, "runs": runs, "rows": rows}
 
 
 def test_summary_and_best_ngram():

@@ -49,6 +49,7 @@ from course_rnn.data.batches import truncated_bptt_batches
 from course_rnn.data.text import load_corpus, split_text
 from course_rnn.data.tokenize import CharTokenizer, JamoTokenizer, WordTokenizer
 from course_rnn.deep_lm import DeepLanguageModel
+from course_rnn.experiments.language_models_report import render, summary  # noqa: F401 (re-exported)
 from course_rnn.ngram import AddKNGram, KneserNeyNGram
 from course_rnn.optim import Adam
 from course_rnn.training import evaluate, train
@@ -480,24 +481,6 @@ def load_results(path=None) -> dict:
     return json.loads(Path(path or RESULTS_FILE).read_text(encoding="utf-8"))
 
 
-def summary(results: dict) -> dict:
-    r"""Per row: the test (and validation) perplexities of every seed, their mean and
-    sample standard deviation :math:`\sqrt{\frac{1}{S-1}\sum_s (x_s - \bar x)^2}`."""
-    by_row: dict = {}
-    for r in results["runs"]:
-        by_row.setdefault(r["row"], []).append(r)
-    out = {}
-    for name, runs in by_row.items():
-        test = np.array([r["test"] for r in runs])
-        valid = np.array([r["valid"] for r in runs])
-        out[name] = {"test": test.tolist(), "mean": float(test.mean()),
-                     "sd": float(test.std(ddof=1)) if len(test) > 1 else 0.0,
-                     "valid_mean": float(valid.mean()), "seeds": len(runs),
-                     "params": runs[0]["params"], "per": runs[0]["per"],
-                     "tokens_per_second": float(np.mean([r["tokens_per_second"] for r in runs]))}
-    return out
-
-
 def best_ngram(results: dict, lang: str, tokens: str | None = None) -> dict:
     """The count baseline of ``lang`` (and ``tokens``, or any tokenisation but words) with
     the lowest validation perplexity: the one a recurrent model has to beat. Chapters 4-6."""
@@ -532,8 +515,6 @@ def load_model(name: str, results: dict | None = None, folder=None) -> DeepLangu
 # --------------------------------------------------------------------------- the table
 def write_table(results: dict, path) -> None:
     """``docs/language_models.md``: every model and baseline, mean ± sd over the seeds."""
-    from course_rnn.experiments.language_models_report import render
-
     Path(path).write_text(render(results), encoding="utf-8")
 
 

@@ -1,8 +1,10 @@
-r"""A drawing of the GRU cell (chapter 6): gates r, z and the candidate n, PyTorch's placement."""
+r"""Drawings of chapter 6: the GRU cell (gates r, z and the candidate n, PyTorch's placement),
+and the stored comparison of RNN, LSTM and GRU language models on real text."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 _TEXT = {
     "ko": {"reset": "리셋 게이트", "update": "업데이트 게이트", "cand": "후보",
@@ -91,3 +93,122 @@ def draw_gru_cell(ax=None, lang: str = "ko"):
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
+
+
+# --------------------------------------------------------------------------- the cells on real text
+CELL_COLORS = {"rnn": "#8c8c8c", "rnn-slow": "#4d4d4d", "lstm": "#1f3f6e", "gru": "#8e2418"}
+_STUDY_TEXT = {
+    "ko": {"cells": {"rnn": "RNN", "rnn-slow": "RNN (lr 1e-3)", "lstm": "LSTM", "gru": "GRU"},
+           "data": {"en": "영어, 글자", "ko": "한국어, 자모"}, "test": "시험 퍼플렉서티(글자당)",
+           "valid": "검증 퍼플렉서티(글자당)", "epoch": "에폭", "mean": "평균 ± 표준편차",
+           "seed": "시드", "kn": "Kneser-Ney {n}-그램", "addk": "add-k {n}-그램", "zoom": "확대"},
+    "en": {"cells": {"rnn": "RNN", "rnn-slow": "RNN (lr 1e-3)", "lstm": "LSTM", "gru": "GRU"},
+           "data": {"en": "English, characters", "ko": "Korean, jamo"},
+           "test": "test perplexity per character", "valid": "validation perplexity per character",
+           "epoch": "epoch", "mean": "mean ± sd", "seed": "seed", "kn": "Kneser-Ney {n}-gram",
+           "addk": "add-k {n}-gram", "zoom": "zoomed in"},
+}
+
+
+def _study_text(lang: str) -> dict:
+    if lang not in _STUDY_TEXT:
+        raise ValueError(f"lang must be 'ko' or 'en', got {lang!r}")
+    return _STUDY_TEXT[lang]
+
+
+def _ngram_label(ngram: dict, txt: dict) -> str:
+    return txt["kn" if ngram["kind"] == "kn" else "addk"].format(n=ngram["order"])
+
+
+def plot_cell_study(results: dict, langs=("en", "ko"), lang: str = "en", axes=None):
+    r"""The stored comparison of cells (``course_rnn.experiments.compare.cell_study``): per
+    language one panel, per row the test perplexity per character of every seed (points)
+    and their mean ± sample standard deviation (bar), the best count baseline dashed.
+
+    .. math::
+
+        \bar p \pm s, \qquad s = \sqrt{\tfrac{1}{S-1}\textstyle\sum_s (p_s - \bar p)^2}
+
+    ``langs``: the languages of the data, one panel each; ``lang``: the language of the
+    labels. Returns the axes. Taught in chapter 6.
+    """
+    from course_rnn.experiments.compare import cell_study
+
+    txt = _study_text(lang)
+    if axes is None:
+        _, axes = plt.subplots(1, len(langs), figsize=(5.2 * len(langs), 3.8), squeeze=False)
+        axes = axes[0]
+    for ax, data_lang in zip(axes, langs, strict=True):
+        study = cell_study(results, data_lang)
+        cells = list(study["table"])
+        for i, cell in enumerate(cells):
+            s = study["table"][cell]
+            test = np.asarray(s["test"])
+            jitter = np.linspace(-0.12, 0.12, len(test)) if len(test) > 1 else np.zeros(1)
+            ax.plot(i + jitter, test, "o", color=CELL_COLORS[cell], mfc="none", ms=6, mew=1.3,
+                    label=txt["seed"] if i == 0 else None)
+            ax.errorbar(i + 0.3, s["mean"], yerr=s["sd"], fmt="s", color=CELL_COLORS[cell],
+                        ms=5, capsize=4, lw=1.5, label=txt["mean"] if i == 0 else None)
+        ngram = study["ngram"]
+        ax.axhline(ngram["test"], color="0.5", ls="--", lw=1,
+                   label=_ngram_label(ngram, txt))
+        ax.set_xticks(range(len(cells)))
+        ax.set_xticklabels([txt["cells"][c] for c in cells])
+        ax.set_xlim(-0.5, len(cells) - 0.2)
+        ax.set_title(txt["data"][data_lang])
+        ax.set_ylabel(txt["test"])
+        ax.legend(fontsize=8, loc="best")
+    return axes
+
+
+def plot_study_curves(results: dict, langs=("en", "ko"), lang: str = "en", axes=None,
+                      zoom: bool = False):
+    r"""The validation perplexity per character after every epoch of every seed of the
+    rows of :func:`plot_cell_study`, one panel per language, log scale (a diverging plain
+    RNN jumps by a factor of several).
+
+    .. math::
+
+        e \mapsto \mathrm{PPL}_\text{valid}(\theta_e), \quad \text{every seed}
+
+    ``zoom=True``: a linear scale from just below the lowest value (or the baseline) to
+    just above the highest last value, to tell the curves apart at the end. Returns the
+    axes. Taught in chapter 6.
+    """
+    from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, ScalarFormatter
+
+    from course_rnn.experiments.compare import cell_study
+
+    txt = _study_text(lang)
+    if axes is None:
+        _, axes = plt.subplots(1, len(langs), figsize=(5.2 * len(langs), 3.8), squeeze=False)
+        axes = axes[0]
+    for ax, data_lang in zip(axes, langs, strict=True):
+        study = cell_study(results, data_lang)
+        runs_of = {c: [r for r in results["runs"] if r["row"] == row]
+                   for c, row in study["rows"].items()}
+        lowest = min(min(r["curve"]) for runs in runs_of.values() for r in runs)
+        bottom = min(lowest, study["ngram"]["valid"])
+        for cell, runs in runs_of.items():
+            for k, r in enumerate(runs):
+                epochs = np.arange(1, len(r["curve"]) + 1)
+                ax.plot(epochs, r["curve"], "-o", color=CELL_COLORS[cell], ms=2.5, lw=1.1,
+                        alpha=0.85, label=txt["cells"][cell] if k == 0 else None)
+        ax.axhline(study["ngram"]["valid"], color="0.5", ls="--", lw=1,
+                   label=_ngram_label(study["ngram"], txt))
+        if zoom:
+            top = max(r["curve"][-1] for runs in runs_of.values() for r in runs)
+            ax.set_ylim(bottom - 0.05 * (top - bottom), top + 0.3 * (top - bottom))
+            ax.set_title(f"{txt['data'][data_lang]} ({txt['zoom']})")
+        else:
+            ax.set_yscale("log")
+            ax.set_ylim(bottom * 0.9, None)
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(ScalarFormatter())  # 2, 5, 10, 20 rather than 10^1
+            ax.yaxis.set_minor_formatter(NullFormatter())
+            ax.set_title(txt["data"][data_lang])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(txt["epoch"])
+        ax.set_ylabel(txt["valid"])
+        ax.legend(fontsize=8, loc="upper right")
+    return axes
