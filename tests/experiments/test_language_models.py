@@ -226,7 +226,8 @@ def test_stored_study_says_what_the_chapters_say():
     """The facts chapters 4-6 state about the stored study (their results cells assert the
     same): in English the best recurrent model beats the best n-gram, the GRU at every seed,
     and the gated cells beat the plain RNN with no overlap of the seeds' ranges; in Korean
-    no recurrent model of the study reaches the best n-gram (chapter 4 shows why)."""
+    the one-layer LSTMs stay above the best n-gram (chapter 4 shows where they lose) and the
+    two-layer GRU with dropout goes below it at every seed."""
     results = lm.load_results()
     table = lm.summary(results)
     best_en = lm.best_ngram(results, "en")["test"]
@@ -235,4 +236,5 @@ def test_stored_study_says_what_the_chapters_say():
     rnn = min(table["en-char-rnn"]["test"])
     assert max(table["en-char-lstm"]["test"]) < rnn and max(table["en-char-gru"]["test"]) < rnn
     best_ko = lm.best_ngram(results, "ko")["test"]
-    assert min(s["mean"] for n, s in table.items() if n.startswith("ko-")) > best_ko
+    assert min(table[n]["mean"] for n in ("ko-char-lstm", "ko-jamo-lstm")) > best_ko
+    assert max(table["ko-char-gru2-drop"]["test"]) < best_ko

@@ -104,6 +104,9 @@ def _rows() -> dict[str, Row]:
                                group="tokens")
     rows["ko-char-lstm"] = Row("ko", "char", "lstm", 256, D=64, epochs=6, ship=True,
                                group="tokens")
+    # the better Korean character model: two GRU layers with dropout, trained longer
+    rows["ko-char-gru2-drop"] = Row("ko", "char", "gru", 256, D=64, layers=2, dropout=0.2,
+                                    epochs=10, group="deep")
     # the truncated-BPTT window, at an equal number of tokens read (equal epochs), on a
     # smaller LSTM (~95K parameters)
     for T in (16, 64, 128):
