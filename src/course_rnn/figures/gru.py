@@ -120,6 +120,14 @@ def _ngram_label(ngram: dict, txt: dict) -> str:
     return txt["kn" if ngram["kind"] == "kn" else "addk"].format(n=ngram["order"])
 
 
+def _language_panels(langs, axes=None):
+    """The given axes, or one new panel per language of the data side by side."""
+    if axes is None:
+        _, grid = plt.subplots(1, len(langs), figsize=(5.2 * len(langs), 3.8), squeeze=False)
+        axes = grid[0]
+    return axes
+
+
 def plot_cell_study(results: dict, langs=("en", "ko"), lang: str = "en", axes=None):
     r"""The stored comparison of cells (``course_rnn.experiments.compare.cell_study``): per
     language one panel, per row the test perplexity per character of every seed (points)
@@ -135,9 +143,7 @@ def plot_cell_study(results: dict, langs=("en", "ko"), lang: str = "en", axes=No
     from course_rnn.experiments.compare import cell_study
 
     txt = _study_text(lang)
-    if axes is None:
-        _, axes = plt.subplots(1, len(langs), figsize=(5.2 * len(langs), 3.8), squeeze=False)
-        axes = axes[0]
+    axes = _language_panels(langs, axes)
     for ax, data_lang in zip(axes, langs, strict=True):
         study = cell_study(results, data_lang)
         cells = list(study["table"])
@@ -180,9 +186,7 @@ def plot_study_curves(results: dict, langs=("en", "ko"), lang: str = "en", axes=
     from course_rnn.experiments.compare import cell_study
 
     txt = _study_text(lang)
-    if axes is None:
-        _, axes = plt.subplots(1, len(langs), figsize=(5.2 * len(langs), 3.8), squeeze=False)
-        axes = axes[0]
+    axes = _language_panels(langs, axes)
     for ax, data_lang in zip(axes, langs, strict=True):
         study = cell_study(results, data_lang)
         runs_of = {c: [r for r in results["runs"] if r["row"] == row]
