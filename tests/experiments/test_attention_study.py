@@ -48,7 +48,8 @@ def test_stored_study_says_what_chapter_10_says():
 def test_render_lists_every_model(tmp_path):
     results = study.load_results()
     text = study.render(results)
-    rows = [line for line in text.splitlines() if line.startswith("| ") and "parameters" not in line]
+    rows = [line for line in text.splitlines()
+            if line.startswith("| ") and "parameters" not in line]
     assert len(rows) == len(study.MODELS)
     assert all(study.LABELS["en"][m] in text for m in study.MODELS)
     path = tmp_path / "r.json"
