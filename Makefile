@@ -13,8 +13,8 @@
 #   make repository URL=https://github.com/you/course-rnn [BRANCH=main]
 #                  point the book, the set-up cells and the README at another repository
 #   make bench     speed of course_rnn against torch on this CPU (writes docs/benchmarks.md)
-#   make forecast  the forecasting benchmark of chapter 10: every row, 3 seeds, numpy and
-#                  torch (writes docs/forecasting.md and the results chapter 10 loads;
+#   make forecast  the forecasting benchmark of chapter 11: every row, 3 seeds, numpy and
+#                  torch (writes docs/forecasting.md and the results chapter 11 loads;
 #                  about an hour on 2 cores; resumable)
 #   make lm        the language models of chapters 4-6 on the shipped real text: every n-gram
 #                  baseline, every recurrent model of the study for 3 seeds (numpy, one thread per
@@ -25,6 +25,9 @@
 #                  every model, 800 and 1600 for the GRU alone and behind the ReLU convolution;
 #                  LSTM and GRU with and without a strided Conv1D, linear or ReLU; 3 seeds;
 #                  writes the results chapter 8 loads; about 20 min on 2 cores; resumable)
+#   make attention the long-input study of chapter 10 (copying 1-32 digits: chapter 9's
+#                  decoders against attention with the dot, general and additive scores, 3 seeds);
+#                  writes the results chapter 10 loads and docs/attention.md; about 15 min on 2 cores
 #
 # Elsewhere than the course's own machines, get a CPU build of torch with
 #   make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
@@ -42,7 +45,7 @@ NBVAL_OPTS := --nbval --nbval-current-env --nbval-cell-timeout=300 \
 TEST_JOBS ?= auto
 XDIST_OPTS := -n $(TEST_JOBS) --dist loadfile
 
-.PHONY: env book offline test lint execute release repository bench forecast lm long-range clean
+.PHONY: env book offline test lint execute release repository bench forecast lm long-range attention clean
 
 env: $(STAMP)
 
@@ -86,6 +89,9 @@ lm: $(STAMP)
 long-range: $(STAMP)
 	$(BIN)/python -m course_rnn.experiments.long_range \
 	    --out src/course_rnn/experiments/long_range_results.json --cache _build/long-range-cache
+
+attention: $(STAMP)
+	$(BIN)/python -m course_rnn.experiments.attention --table docs/attention.md
 
 clean:
 	rm -rf _build

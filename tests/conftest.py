@@ -22,12 +22,12 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ.setdefault(_name, "1")
 
 
-# Chapter 10 trains the same forecasting rows live in both editions (same seeds, same code):
+# Chapter 11 trains the same forecasting rows live in both editions (same seeds, same code):
 # the rows are trained once per run and shared through a folder that the first process
 # creates (course_rnn.forecast.run.run_quiet reads COURSE_RNN_SHARED_ROWS). xdist's workers,
 # their notebook kernels and the kernels' training processes inherit the variable.
 SHARED_ROWS = "COURSE_RNN_SHARED_ROWS"
-CHAPTERS_SHARING_ROWS = (10,)
+CHAPTERS_SHARING_ROWS = (11,)
 
 
 def pytest_configure(config):
@@ -54,12 +54,12 @@ def _heaviest_first(scope: str, tests: dict) -> tuple:
     """Order of the units of work: the chapter notebooks, later (longer) chapters first, then
     the book's build and pages, then the other files by their number of tests. A long unit
     handed out last would leave the other cores idle at the end of the run. The English
-    chapter 10 comes after the other notebooks: by then the Korean one has trained the rows
+    chapter 11 comes after the other notebooks: by then the Korean one has trained the rows
     they share (:data:`SHARED_ROWS`)."""
     name = Path(scope).name
     if name.endswith(".ipynb"):
         chapter = int(name[:2]) if name[:2].isdigit() else 0
-        # the English chapter 10 reads the rows the Korean one trained: after it
+        # the English chapter 11 reads the rows the Korean one trained: after it
         reads_rows = Path(scope).parent.name == "en" and chapter in CHAPTERS_SHARING_ROWS
         return (0, reads_rows, -chapter, scope)
     return (1 if scope == SHARES_THE_BOOK[0] else 2, 0, -len(tests), scope)

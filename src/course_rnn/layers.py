@@ -360,7 +360,7 @@ def mse_forward(y, t) -> tuple[float, MSECache]:
 
     ``y`` and ``t`` have the same shape, for example (N, T, 1) or (N, 1).
     Torch: ``torch.nn.MSELoss()`` (``reduction="mean"``). Taught in chapter 5 (the
-    adding problem); the loss of the forecasts of chapters 7, 8 and 10.
+    adding problem); the loss of the forecasts of chapters 7, 8 and 11.
     """
     y = as_array("y", y, tuple(range(1, 8)))
     t = np.asarray(t)

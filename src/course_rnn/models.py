@@ -22,7 +22,7 @@ or the mean squared error):
 
 The language model of chapter 4 (``LanguageModel``, ``RNNLanguageModel``: Embedding ->
 Time layer -> Time affine -> cross-entropy), the regressor of chapter 7 (``RNNRegressor``:
-Time RNN -> last state -> affine -> MSE) and the forecasting stacks of chapter 10
+Time RNN -> last state -> affine -> MSE) and the forecasting stacks of chapter 11
 (``course_rnn.forecast.rows.build_model``) are ``Sequential``; the models of chapter 2
 (``course_rnn.sequence_models``) and chapter 9 (``course_rnn.seq2seq.Seq2Seq``) subclass
 ``Model``. Taught in chapter 4 (the language model) and used from chapter 2 on.
@@ -153,7 +153,7 @@ class Sequential(Model):
 
     ``layers`` is the list of layers; ``trainable()`` those with parameters.
     Torch: ``nn.Sequential`` followed by ``F.cross_entropy`` or ``nn.MSELoss``.
-    Taught in chapter 4 (and chapter 10 for the forecasting stacks).
+    Taught in chapter 4 (and chapter 11 for the forecasting stacks).
     """
 
     def __init__(self, layers, loss, predict_batch: int | None = None):

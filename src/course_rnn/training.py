@@ -5,7 +5,7 @@ A *model* is a ``course_rnn.models.Model`` (or anything with the same protocol):
 ``params`` and ``grads`` with the same keys, and ``stateful``/``reset_state()``. Every
 chapter trains with ``train``: the language model (chapters 3, 4), the models of chapter 2
 (through ``fit``, Adam on reshuffled mini-batches with a printed line per round), the
-regressors and forecasting stacks of chapter 10, the encoder-decoder of chapter 9.
+regressors and forecasting stacks of chapter 11, the encoder-decoder of chapter 9.
 
 Full BPTT: every batch is a sequence of its own; the state starts from zeros and the
 backward pass runs through all of it. Truncated BPTT (source document 004): the batches
@@ -138,7 +138,7 @@ def shuffled_batches(inputs, targets, batch_size: int, rng: np.random.Generator,
     1): at epoch 1, every + 1, 2 every + 1, ... one ``rng.permutation(N)``; in between, the
     same batches. ``inputs``, ``targets``: arrays with first axis N. Torch:
     ``DataLoader(TensorDataset(...), batch_size, shuffle=True)`` (which reshuffles every
-    epoch). Taught in chapter 2 (``fit``) and chapter 10 (the forecasting benchmark).
+    epoch). Taught in chapter 2 (``fit``) and chapter 11 (the forecasting benchmark).
     """
     if every < 1:
         raise ValueError(f"every must be >= 1, got {every}")

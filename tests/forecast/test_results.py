@@ -1,5 +1,5 @@
 """The stored three-seed results of the forecasting benchmark: written by ``bench``, read back by
-``report.load_results`` (chapter 10), with clear errors for a missing or partial file."""
+``report.load_results`` (chapter 11), with clear errors for a missing or partial file."""
 
 import json
 

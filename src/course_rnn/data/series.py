@@ -1,4 +1,4 @@
-r"""The series of the forecasting benchmark (chapters 7, 8 and 10), after Hands-On ML.
+r"""The series of the forecasting benchmark (chapters 7, 8 and 11), after Hands-On ML.
 
 Data (Géron, *Hands-On Machine Learning*, 2nd ed., chapter 15): each series is
 

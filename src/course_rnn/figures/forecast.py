@@ -1,4 +1,4 @@
-r"""Drawings of the forecasting benchmark (chapter 10): forecasts of one series,
+r"""Drawings of the forecasting benchmark (chapter 11): forecasts of one series,
 validation curves, and the stored three-seed results: every seed against the published value,
 curves with their spread over seeds, the seq2seq rows' error at each step."""
 
@@ -18,7 +18,7 @@ def plot_forecasts(results: dict, keys=None, lang: str = "en", series: int = 0):
         x_1, \dots, x_{50} \;\to\; \hat x_{51}, \dots
 
     For seq2seq rows the forecast from the last step is drawn. Returns the figure.
-    Taught in chapter 10.
+    Taught in chapter 11.
     """
     import matplotlib.pyplot as plt
 
@@ -57,7 +57,7 @@ def plot_curves(results: dict, ax=None, lang: str = "en"):
 
         e \mapsto \mathrm{MSE}_\text{valid}(\theta_e)
 
-    Returns the axes. Taught in chapter 10.
+    Returns the axes. Taught in chapter 11.
     """
     import matplotlib.pyplot as plt
 
@@ -92,7 +92,7 @@ def plot_seed_ratios(table: dict, ax=None, lang: str = "en"):
         s \mapsto \mathrm{MSE}_s / \mathrm{MSE}_\text{published}
 
     ``table``: ``{(key, backend): [RowResult per seed]}`` (``load_results``). Rows in the
-    order of ``ROWS``, the first at the top. Returns the axes. Taught in chapter 10.
+    order of ``ROWS``, the first at the top. Returns the axes. Taught in chapter 11.
     """
     import matplotlib.pyplot as plt
 
@@ -130,7 +130,7 @@ def plot_seed_curves(table: dict, keys, ax=None, lang: str = "en", backend: str 
         e \mapsto \frac{1}{S}\sum_s \mathrm{MSE}_\text{valid}(\theta^{(s)}_e)
 
     ``table``: ``{(key, backend): [RowResult per seed]}``; ``keys``: the trained rows to draw
-    (rows absent from ``table`` are skipped). Returns the axes. Taught in chapter 10.
+    (rows absent from ``table`` are skipped). Returns the axes. Taught in chapter 11.
     """
     import matplotlib.pyplot as plt
 
@@ -164,7 +164,7 @@ def per_step_axis(key: str, length: int) -> np.ndarray:
 
         t \in \{0, \dots, 49\} \text{ or } \{3, 5, \dots, 49\}
 
-    Taught in chapter 10.
+    Taught in chapter 11.
     """
     from course_rnn.data.series import N_STEPS
 
@@ -185,7 +185,7 @@ def plot_per_step(table: dict, keys, ax=None, lang: str = "en", backend: str = "
         t \mapsto \frac{1}{N \cdot 10}\sum_{n,j} (\hat y_{n,t,j} - y_{n,t,j})^2
 
     ``mark``: a time step to draw as a grey dashed line (e.g. 30). Returns the axes. Taught in
-    chapter 10.
+    chapter 11.
     """
     import matplotlib.pyplot as plt
 
@@ -226,7 +226,7 @@ def plot_published_vs_seeds(table: dict, keys, lang: str = "en", backend: str = 
     as a dot, the first ``first`` seeds on a line of their own, each line with its mean ± sd;
     a vertical line at the published value. Right: every seed's curve (thin), the band
     between the lowest and the highest seed, the median, and the published curve (black).
-    Returns the figure. Taught in chapter 10.
+    Returns the figure. Taught in chapter 11.
     """
     import matplotlib.pyplot as plt
 

@@ -14,9 +14,9 @@ beside the published value, and the mean wall time of one training (one thread; 
 machine is described at the top of the file). It also writes every per-seed record (MSE,
 seconds, the validation curve, the seq2seq rows' error at each step, a few example forecasts)
 and the run's details into ``course_rnn/forecast/results.json``, shipped with the package,
-which chapter 10 loads with ``course_rnn.forecast.report.load_results``. Finished trainings
+which chapter 11 loads with ``course_rnn.forecast.report.load_results``. Finished trainings
 are cached (``--cache``): with everything cached, the files are rewritten in seconds, and
-``--cached-only`` writes what the cache holds without training. Taught in chapter 10.
+``--cached-only`` writes what the cache holds without training. Taught in chapter 11.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def run(seeds, backends=BACKENDS, rows=ROWS, workers: int = 2, epochs: int = 20,
     ``cache``: a folder where each finished training is written (JSON) and read back on the
     next run, so an interrupted benchmark resumes. The numpy trainings run first, then
     torch's (slower here), slowest rows first. ``cached_only``: train nothing, and leave out
-    every (row, backend) that the cache lacks for some seed. Taught in chapter 10.
+    every (row, backend) that the cache lacks for some seed. Taught in chapter 11.
     """
     trained = [k for k in rows if k not in ("naive", "ahead_naive", "ahead_iterative")]
     if "ahead_iterative" in rows and "deep_rnn_dense" not in trained:
@@ -237,7 +237,7 @@ def write_results(path, table: dict, seeds, epochs: int, elapsed: float, load: f
     seq2seq rows, the validation MSE at each step of the forecast; the first seed's records
     also keep three example forecasts (the last step's for seq2seq rows). The (row, backend)
     pairs of ``rows`` x ``backends`` that ``table`` lacks are listed under ``missing``, which
-    ``course_rnn.forecast.report.load_results`` reads back. Taught in chapter 10.
+    ``course_rnn.forecast.report.load_results`` reads back. Taught in chapter 11.
     """
     import torch
 
@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", default="_build/forecast-cache",
                         help="folder of finished trainings, read back by the next run")
     parser.add_argument("--results", default=str(RESULTS_FILE),
-                        help="the per-seed records that chapter 10 loads (JSON)")
+                        help="the per-seed records that chapter 11 loads (JSON)")
     parser.add_argument("--cached-only", action="store_true",
                         help="train nothing: write what the cache holds (rows it lacks: missing)")
     args = parser.parse_args(argv)

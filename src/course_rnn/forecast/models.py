@@ -1,6 +1,6 @@
 r"""The numpy models of the forecasting benchmark: small layers, Keras-style initialisation.
 
-The rows of the benchmark (chapters 7, 8 and 10, ``course_rnn.forecast.run``) are stacks of
+The rows of the benchmark (chapters 7, 8 and 11, ``course_rnn.forecast.run``) are stacks of
 five kinds of layer, each a thin wrapper around a course_rnn function with its own backward:
 
 - ``Recurrent``: one layer of any cell of ``course_rnn.cells`` (``"rnn"``, ``"lstm"``,

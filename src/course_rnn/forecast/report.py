@@ -1,5 +1,5 @@
 r"""The forecasting benchmark's results: a text table of one run, and the
-stored three-seed results that chapter 10 loads (``results.json``, written by
+stored three-seed results that chapter 11 loads (``results.json``, written by
 ``python -m course_rnn.forecast``)."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def format_table(results: dict, lang: str = "en", times: bool = False) -> str:
         \text{ratio} = \mathrm{MSE}_\text{ours} / \mathrm{MSE}_\text{published}
 
     ``results``: key -> RowResult. Seconds depend on the machine: print them only in cells
-    whose output is not compared (``times=True``). Taught in chapter 10.
+    whose output is not compared (``times=True``). Taught in chapter 11.
     """
     if lang not in ("ko", "en"):
         raise ValueError(f"lang must be 'ko' or 'en', got {lang!r}")
@@ -65,7 +65,7 @@ def load_results(path=None, complete: bool = False) -> tuple[dict, dict]:
     seed, in the order of ``meta["seeds"]``; the seq2seq rows' examples keep the last step
     only, as a time axis of length 1. Raises ``FileNotFoundError`` when the file is absent,
     ``ValueError`` when it is malformed, lacks a seed of a row, or (``complete=True``) lacks
-    a row of ``ROWS``. Taught in chapter 10.
+    a row of ``ROWS``. Taught in chapter 11.
     """
     path = Path(path) if path is not None else RESULTS_FILE
     if not path.exists():
@@ -117,7 +117,7 @@ def seed_stats(results) -> dict:
 
     ``results``: the list of RowResult of one (row, backend), one per seed. Returns a dict
     with ``mean``, ``sd``, ``ratio``, ``seconds``, ``low``, ``high`` (the extreme seeds) and
-    ``mse`` (every seed's). Taught in chapter 10.
+    ``mse`` (every seed's). Taught in chapter 11.
     """
     results = list(results)
     if not results:
@@ -149,7 +149,7 @@ def format_seed_table(table: dict, lang: str = "en") -> str:
         \bar m \pm \mathrm{sd}, \qquad \bar m / m_\text{published}
 
     ``table``: ``{(key, backend): [RowResult per seed]}`` (``load_results``). A backend
-    without a row prints ``-``. Taught in chapter 10.
+    without a row prints ``-``. Taught in chapter 11.
     """
     if lang not in ("ko", "en"):
         raise ValueError(f"lang must be 'ko' or 'en', got {lang!r}")

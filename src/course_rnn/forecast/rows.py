@@ -2,7 +2,7 @@ r"""The rows of the forecasting benchmark: published numbers, models, scores, re
 
 Every row of Hands-On ML's table (2nd ed., chapter 15) is a key of ``PUBLISHED``;
 ``build_model(key, rng)`` is its numpy model with Keras's initialisation
-(``course_rnn.forecast.models``) and ``score`` its validation metric. Taught in chapter 10
+(``course_rnn.forecast.models``) and ``score`` its validation metric. Taught in chapter 11
 (the layers in chapters 1-8; batch normalisation between layers in chapter 7).
 """
 
@@ -37,7 +37,7 @@ PUBLISHED_CURVES = {
                      0.0084, 0.0080),
 }
 """The published notebook's validation last-step MSE after each of its 20 epochs (one run,
-seed 42), for the two rows chapter 10 looks at more closely; the last value is ``PUBLISHED``."""
+seed 42), for the two rows chapter 11 looks at more closely; the last value is ``PUBLISHED``."""
 
 ROWS = tuple(PUBLISHED)
 
@@ -100,7 +100,7 @@ def build_model(key: str, rng, dtype=np.float32) -> Sequential:
     A ``course_rnn.models.Sequential`` of the layers (named ``"0"``, ``"1"``, ...) with the
     mean squared error; ``predict`` runs on batches of 500 rows, in inference mode
     (``InferenceSequential``: the batch-normalised row uses its running averages). Every
-    row of ``PUBLISHED`` but the naive ones (which are not trained). Taught in chapter 10.
+    row of ``PUBLISHED`` but the naive ones (which are not trained). Taught in chapter 11.
     """
     rng = np.random.default_rng(rng)
     kw = {"dtype": dtype}

@@ -4,7 +4,7 @@ r"""Computing rows of the forecasting benchmark: one row, or several in parallel
 (``course_rnn.forecast.torch_twin``, the same initial weights and batches) and returns the
 validation MSE after the last epoch; ``run_rows`` trains several rows in parallel
 processes. ``python -m course_rnn.forecast`` is the 3-seed benchmark
-(``course_rnn.forecast.bench``, ``docs/forecasting.md``). Taught in chapter 10.
+(``course_rnn.forecast.bench``, ``docs/forecasting.md``). Taught in chapter 11.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def run_row(key: str, seed: int = 42, backend: str = "numpy", epochs: int = 20,
         \text{row} \mapsto \mathrm{MSE}_\text{valid} \text{ after the last epoch}
 
     ``backend``: ``"numpy"`` (course_rnn) or ``"torch"`` (same initial weights and batches).
-    The iterative row trains ``deep_rnn_dense`` first. Taught in chapter 10.
+    The iterative row trains ``deep_rnn_dense`` first. Taught in chapter 11.
     """
     if key not in ROWS:
         raise ValueError(f"unknown row {key!r}; rows: {ROWS}")
@@ -140,7 +140,7 @@ def run_rows(keys, seed: int = 42, backend: str = "numpy", workers: int = 2, epo
     ignored by nbval; the returned dict, in the order of ``keys``, is what to print and
     check). The iterative row reuses the trained ``deep_rnn_dense``. ``lang``: the language of
     the printed lines (``"en"`` or ``"ko"``: ``에폭``, ``학습``, ``검증``); the numbers are the
-    same. Taught in chapter 10.
+    same. Taught in chapter 11.
     """
     import concurrent.futures as cf
     import multiprocessing as mp

@@ -66,7 +66,7 @@ def epoch_line(key: str, backend: str, epoch: int, epochs: int, train_loss: floa
         e,\; L_\text{train}(e),\; \mathrm{MSE}_\text{valid}(e)
 
     ``lang``: ``"en"`` (``epoch  5/20  train 0.0030  valid 0.0031``) or ``"ko"``
-    (``에폭  5/20  학습 0.0030  검증 0.0031``); the numbers are the same. Taught in chapter 10.
+    (``에폭  5/20  학습 0.0030  검증 0.0031``); the numbers are the same. Taught in chapter 11.
     """
     if lang not in EPOCH_WORDS:
         raise ValueError(f"lang must be one of {tuple(EPOCH_WORDS)}, got {lang!r}")
