@@ -215,7 +215,8 @@ def render(results: dict) -> str:
         f"strings, E = {st['E']}, H = {st['H']} (additive score: A = {st['A']}), {st['epochs']} "
         f"epochs, batches of {st['batch_size']}, Adam {st['lr']} on a cosine to 5 %, clipping "
         f"{st['max_grad_norm']}; float32 numpy, one thread per run. Exact match on the test set, "
-        f"mean ± sample standard deviation over the seeds.",
+        f"mean ± sample standard deviation over the seeds. Seconds per run are wall-clock with "
+        f"two runs (and sometimes other jobs) sharing 2 cores: a rough guide, not a benchmark.",
         "",
         f"| model | parameters | seconds per run | exact match, L < {first + 1} | "
         f"exact match, L ≥ {first + 1} | per seed, L ≥ {first + 1} |",
