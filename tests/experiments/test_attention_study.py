@@ -56,3 +56,15 @@ def test_render_lists_every_model(tmp_path):
     path.write_text(__import__("json").dumps(results), encoding="utf-8")
     study.main(["--out", str(path), "--table", str(tmp_path / "t.md"), "--render"])
     assert (tmp_path / "t.md").read_text(encoding="utf-8") == text
+
+
+def test_run_study_in_processes():
+    settings = {**study.SETTINGS, "max_len": 3, "n_train": 32, "n_test": 20, "E": 4, "H": 6,
+                "A": 3, "epochs": 1, "batch_size": 16}
+    lines = []
+    results = study.run_study(("plain", "dot"), (0, 1), settings, workers=2, log=lines.append)
+    assert [(r["model"], r["seed"]) for r in results["runs"]] == \
+        [("plain", 0), ("plain", 1), ("dot", 0), ("dot", 1)]
+    assert len(lines) == 4 and lines[-1].endswith("(4/4)")
+    assert study.train_one("dot", 1, settings)["exact_by_len"] == \
+        results["runs"][3]["exact_by_len"]  # a worker computes what the parent would

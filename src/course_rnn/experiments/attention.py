@@ -39,6 +39,7 @@ from course_rnn.data.dates import (
     length_batches,
     make_digit_dataset,
 )
+from course_rnn.experiments._pool import completed
 from course_rnn.experiments.language_models import cosine_lr
 from course_rnn.optim import Adam
 from course_rnn.seq2seq import Seq2Seq
@@ -142,12 +143,6 @@ def train_one(kind: str, seed: int, settings: dict = SETTINGS, log=None) -> dict
             "exact_by_len": exact_by_length(pred, test_set, settings["max_len"])}
 
 
-def _worker_init():
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-
-
 def _job(args):
     kind, seed, settings = args
     return train_one(kind, seed, settings)
@@ -157,21 +152,15 @@ def run_study(models=MODELS, seeds=SEEDS, settings: dict = SETTINGS, workers: in
               log=print) -> dict:
     """Every (model, seed) in ``workers`` processes (spawned, one thread each). Returns
     ``{"settings", "long", "runs"}`` with the runs sorted by model and seed."""
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
     jobs = [(m, s, dict(settings)) for m in models for s in seeds]
     runs = []
-    with cf.ProcessPoolExecutor(max(1, workers), mp_context=mp.get_context("spawn"),
-                                initializer=_worker_init) as pool:
-        futures = [pool.submit(_job, j) for j in jobs]
-        for done, future in enumerate(cf.as_completed(futures), 1):
-            r = future.result()
-            runs.append(r)
-            if log:
-                long_mean = np.mean(r["exact_by_len"][LONG - 1:])
-                log(f"{r['model']:9s} seed {r['seed']}: exact match for L >= {LONG} "
-                    f"{long_mean:.3f}, {r['seconds']:.0f} s ({done}/{len(jobs)})")
+    for done, r in completed(_job, jobs, workers):
+        runs.append(r)
+        if log:
+            long = r["exact_by_len"][LONG - 1:]
+            score = f"{np.mean(long):.3f}" if long else "(no such input)"
+            log(f"{r['model']:9s} seed {r['seed']}: exact match for L >= {LONG} "
+                f"{score}, {r['seconds']:.0f} s ({done}/{len(jobs)})")
     runs.sort(key=lambda r: (MODELS.index(r["model"]), r["seed"]))
     return {"settings": dict(settings), "long": LONG, "runs": runs}
 

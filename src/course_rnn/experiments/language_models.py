@@ -49,6 +49,7 @@ from course_rnn.data.batches import truncated_bptt_batches
 from course_rnn.data.text import load_corpus, split_text
 from course_rnn.data.tokenize import CharTokenizer, JamoTokenizer, WordTokenizer
 from course_rnn.deep_lm import DeepLanguageModel
+from course_rnn.experiments._pool import completed
 from course_rnn.experiments.language_models_report import render, summary  # noqa: F401 (re-exported)
 from course_rnn.ngram import AddKNGram, KneserNeyNGram
 from course_rnn.optim import Adam
@@ -373,13 +374,6 @@ def all_ngrams(log=print) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- the sweep
-def _worker_init() -> None:
-    import numpy  # noqa: F401  (threadpool_limits reaches only the libraries loaded)
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-
-
 def _cache_paths(cache: Path, name: str, seed: int) -> tuple[Path, Path]:
     row = ROWS[name]
     trained = {k: v for k, v in vars(row).items() if k not in ("ship", "group")}
@@ -421,9 +415,6 @@ def run_sweep(rows=None, seeds=SEEDS, workers: int = 2, cache: Path | str = "_bu
     """Train every row of ``rows`` (default: all of :data:`ROWS`) for every seed in
     ``workers`` processes; finished runs are kept in ``cache`` (a run whose row is unchanged
     is read back, not trained again). Returns the results, sorted by row and seed."""
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     rows = list(rows or ROWS)
@@ -442,16 +433,12 @@ def run_sweep(rows=None, seeds=SEEDS, workers: int = 2, cache: Path | str = "_bu
     jobs.sort(key=cost, reverse=True)
     if log and done:
         log(f"{len(done)} runs read from {cache}; {len(jobs)} to train")
-    with cf.ProcessPoolExecutor(max(1, workers), mp_context=mp.get_context("spawn"),
-                                initializer=_worker_init) as pool:
-        futures = [pool.submit(_job, j) for j in jobs]
-        for i, future in enumerate(cf.as_completed(futures), 1):
-            r = future.result()
-            done.append(r)
-            if log:
-                log(f"{r['row']:22s} seed {r['seed']}: valid {r['valid']:.3f} test "
-                    f"{r['test']:.3f} per {r['per']} (best epoch {r['best_epoch']}), "
-                    f"{r['tokens_per_second']} tokens/s, {r['seconds']:.0f} s ({i}/{len(jobs)})")
+    for i, r in completed(_job, jobs, workers):
+        done.append(r)
+        if log:
+            log(f"{r['row']:22s} seed {r['seed']}: valid {r['valid']:.3f} test "
+                f"{r['test']:.3f} per {r['per']} (best epoch {r['best_epoch']}), "
+                f"{r['tokens_per_second']} tokens/s, {r['seconds']:.0f} s ({i}/{len(jobs)})")
     order = {n: i for i, n in enumerate(ROWS)}
     done.sort(key=lambda r: (order.get(r["row"], len(order)), r["seed"]))
     return done

@@ -43,6 +43,7 @@ import numpy as np
 
 from course_rnn.conv import Conv1D, init_conv1d_params
 from course_rnn.data.tasks import adding_problem
+from course_rnn.experiments._pool import completed
 from course_rnn.gru import TimeGRU, init_gru_params
 from course_rnn.layers import MSELoss, TimeAffine
 from course_rnn.lstm import TimeLSTM, init_lstm_params
@@ -274,12 +275,6 @@ def train_one(model: str, T: int, seed: int, updates: int | None = None,
             "seconds": round(time.perf_counter() - start, 2)}
 
 
-def _worker_init() -> None:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-
-
 def _job(args: tuple) -> dict:
     model, T, seed, cfg, cache = args
     result = train_one(model, T, seed, **cfg)
@@ -311,9 +306,6 @@ def run_sweep(grid=GRID, seeds=SEEDS, workers: int = 2, log=print, cache=None) -
     ``{"settings": SETTINGS, "solved": SOLVED, "runs": [train_one(...), ...]}`` with the
     runs sorted by model, T and seed. Taught in chapter 8.
     """
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
     runs, jobs, cfg = [], [], dict(SETTINGS)  # the workers get these settings
     if cache is not None:
         Path(cache).mkdir(parents=True, exist_ok=True)
@@ -325,15 +317,12 @@ def run_sweep(grid=GRID, seeds=SEEDS, workers: int = 2, log=print, cache=None) -
             else:
                 jobs.append((m, T, s, cfg, None if cache is None else str(cache)))
     jobs.sort(key=lambda j: -j[1] / parse_model(j[0])[1])  # the most recurrent steps first
-    with cf.ProcessPoolExecutor(max(1, workers), mp_context=mp.get_context("spawn"),
-                                initializer=_worker_init) as pool:
-        for done, future in enumerate(cf.as_completed([pool.submit(_job, j) for j in jobs]), 1):
-            r = future.result()
-            runs.append(r)
-            if log:
-                log(f"{r['model']:14s} T={r['T']:4d} seed {r['seed']}: validation MSE "
-                    f"{r['val_mse']:.4f}, solved at {r['solved_at']}, {r['seconds']:.0f} s "
-                    f"({done}/{len(jobs)})")
+    for done, r in completed(_job, jobs, workers):
+        runs.append(r)
+        if log:
+            log(f"{r['model']:14s} T={r['T']:4d} seed {r['seed']}: validation MSE "
+                f"{r['val_mse']:.4f}, solved at {r['solved_at']}, {r['seconds']:.0f} s "
+                f"({done}/{len(jobs)})")
     runs.sort(key=lambda r: (MODELS.index(r["model"]) if r["model"] in MODELS else len(MODELS),
                              r["model"], r["T"], r["seed"]))
     return {"settings": cfg, "solved": SOLVED, "runs": runs}
