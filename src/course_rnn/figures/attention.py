@@ -21,7 +21,7 @@ from course_rnn.figures.kinds import draw_encoder_decoder, relabel
 
 _TEXT = {
     "ko": {"weights": "어텐션 가중치", "source": "입력 문자", "output": "출력 문자",
-           "length": "입력 길이 $L$ (숫자 개수)", "exact": "완전 일치 (시험 세트)",
+           "length": "입력 길이 $L$ (숫자 개수)", "exact": "완전 일치 (시험 집합)",
            "context": "문맥 벡터"},
     "en": {"weights": "attention weight", "source": "input character", "output": "output character",
            "length": "input length $L$ (digits)", "exact": "exact match (test set)",
@@ -104,6 +104,7 @@ def alignment_heatmap(weights, source, output, ax=None, lang: str = "en",
     ax.set_yticks(range(len(output)))
     ax.set_yticklabels(list(output), fontsize=9)
     ax.tick_params(length=0)
+    ax.grid(False)  # the style's grid would cut through the cells
     ax.set_xlabel(_TEXT[lang]["source"])
     ax.set_ylabel(_TEXT[lang]["output"])
     if title:
