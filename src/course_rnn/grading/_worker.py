@@ -11,8 +11,8 @@ question is run the same way in the learner's kernel, in the grader and here.
 
 What the worker does, in order (all before any submitted code runs):
 
-1. reads the request (JSON) from stdin: the submission's code cells, the calls to make
-   (function name, argument names, inputs as plain arrays), limits and sandbox paths;
+1. reads the set-up request (one JSON line) from the request pipe: the submission's
+   code cells, limits and sandbox paths (not the tests: those come one at a time later);
 2. imports numpy and a short list of standard modules (what a submission may import
    even where the rest of the file system is closed);
 3. sets resource limits on itself (CPU, address space, file size, open files, processes);
@@ -21,9 +21,12 @@ What the worker does, in order (all before any submitted code runs):
    executed; no TCP; no signals to processes outside the sandbox);
 5. when started as root, drops to the unprivileged uid/gid it was given.
 
-Then it runs the cells one by one (each under a cooperative time limit), calls the
-functions, and writes one JSON line per event to the result pipe. It never judges
-anything: the grader compares the arrays in its own process.
+Then it runs the cells one by one (each under a cooperative limit of CPU time), and
+answers the grader's calls one at a time, in lock-step (``main``): a call's inputs
+arrive only after the previous call was answered, and are dropped once it is. It
+writes one JSON line per event to the result pipe and never judges anything: the
+grader compares the arrays in its own process (``sandbox.py`` says why nothing
+written on that pipe can earn a point).
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ import sys
 import time
 import traceback
 
-PROTOCOL = 1
+PROTOCOL = 2  # 2: lock-step, one call at a time (see ``main``)
 MAX_ARRAY_BYTES = 32 * 2**20  # larger outputs are reported as "too large", not sent
+MAX_STR = 4096  # characters of a returned string sent (free-text answers)
 STDOUT_KEEP = 4096  # characters of the submission's printed output kept for feedback
 MISSING = object()
 
@@ -65,7 +69,7 @@ def encode(value, depth: int = 0) -> dict:
     if value is Ellipsis:
         return {"t": "ellipsis"}
     if isinstance(value, str):
-        return {"t": "str", "v": value[:1000]}
+        return {"t": "str", "v": value[:MAX_STR]}
     if isinstance(value, (tuple, list)) and not isinstance(value, np.ndarray):
         if depth > 0:
             return {"t": "object", "type": type(value).__name__}
@@ -117,7 +121,37 @@ class StepError(Exception):
         self.info = info
 
 
-def run_steps(namespace: dict, steps: list, values: dict, until: int | None = None) -> dict:
+def _library_dirs() -> tuple:
+    import numpy
+
+    return (os.path.dirname(numpy.__file__), os.path.dirname(os.__file__))
+
+
+class _CallCounter:
+    """A profile function (``sys.setprofile``) counting the calls of Python functions that are
+    not numpy's or the standard library's: all of them (``only=None``), or those of ``only``."""
+
+    def __init__(self, only=None):
+        self.only, self.counts, self.library = only, {}, _library_dirs()
+
+    def __call__(self, frame, event, arg):
+        if event != "call":
+            return
+        code = frame.f_code
+        if self.only is not None:
+            if code in self.only:
+                self.counts[code] = self.counts.get(code, 0) + 1
+        elif not code.co_filename.startswith(self.library):
+            self.counts[code] = self.counts.get(code, 0) + 1
+
+
+#: a backward pass may call its forward this often (to recompute a cache); a backward by
+#: finite differences calls it at least twice per input entry
+MAX_FORWARD_CALLS = 2
+
+
+def run_steps(namespace: dict, steps: list, values: dict, until: int | None = None,
+              watch: str | None = None, counts: dict | None = None) -> dict:
     """Run a question's steps: each calls a function of ``namespace`` on named values.
 
     ``steps`` is a list of ``{"function", "args", "kwargs", "returns"}``; ``args`` name
@@ -125,9 +159,18 @@ def run_steps(namespace: dict, steps: list, values: dict, until: int | None = No
     result is bound to the names of ``returns`` (one name: the whole result; several:
     unpacked). ``values`` is updated in place and returned. ``until`` stops after that
     many steps. Raises ``StepError`` for a missing function or a wrong number of returns;
-    anything the called function raises propagates. Used by the exercises of every
-    chapter (learner checks, reference outputs and the sandbox all run questions here).
+    anything the called function raises propagates.
+
+    With ``watch`` (the name of a forward function) and a dict ``counts``, the step that calls
+    ``watch`` runs under a profile function that notes the submission's functions it runs
+    exactly once (the forward itself, under whatever wrappers or private names: its code
+    objects, not its name), and the later steps (the backward pass) under one that counts the
+    calls of those: ``counts["calls"]`` is the largest such count, ``-1`` if a step removed the
+    profile function. A backward pass computed by finite differences must run the forward at
+    least twice per input entry. Used by the exercises of every chapter (learner checks,
+    reference outputs and the sandbox all run questions here).
     """
+    counter, watching = None, watch is not None and counts is not None
     for k, step in enumerate(steps if until is None else steps[:until]):
         name = step["function"]
         fn = namespace.get(name, MISSING)
@@ -136,7 +179,24 @@ def run_steps(namespace: dict, steps: list, values: dict, until: int | None = No
         if not callable(fn):
             raise StepError("not_callable", function=name, type=type(fn).__name__, step=k)
         args = [values[a] for a in step.get("args", [])]
-        result = fn(*args, **dict(step.get("kwargs", {})))
+        profile = _CallCounter() if watching and counter is None and name == watch else counter
+        if profile is None:
+            result = fn(*args, **dict(step.get("kwargs", {})))
+        else:
+            old = sys.getprofile()
+            sys.setprofile(profile)
+            try:
+                result = fn(*args, **dict(step.get("kwargs", {})))
+            finally:
+                removed = sys.getprofile() is not profile
+                sys.setprofile(old)
+            if profile is counter:
+                calls = max(counter.counts.values(), default=0)
+                counts["calls"] = -1 if removed or counts.get("calls") == -1 else calls
+            else:  # the forward step: what it ran once is the forward
+                once = {c for c, n in profile.counts.items() if n == 1}
+                counter = _CallCounter(once)
+                counts["calls"] = -1 if removed else 0
         returns = step.get("returns", [])
         if len(returns) == 1:
             values[returns[0]] = result
@@ -261,11 +321,16 @@ def describe_exception(exc: BaseException, is_user=_in_cell) -> dict:
 
 
 class _Timeout(BaseException):
-    """Raised by the worker's alarm: a cell or call ran past its time limit."""
+    """Raised by the worker's timer: a cell or call used up its CPU time."""
+
+
+_ARMED = [False]  # whether a cooperative limit is running (a late SIGPROF is then ignored)
 
 
 def _alarm(signum, frame):
-    raise _Timeout()
+    if _ARMED[0]:
+        _ARMED[0] = False
+        raise _Timeout()
 
 
 # ----------------------------------------------------------------------------- the sandbox
@@ -411,12 +476,108 @@ class Channel:
             view = view[n:]
 
 
+class Requests:
+    """The grader's requests, one JSON line at a time, from the request pipe.
+
+    Reads only up to the end of the line it returns (the grader never sends the next
+    request before it has the answer to this one, so nothing else is ever buffered).
+    """
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def next(self) -> dict | None:
+        """The next request, or None when the grader closed the pipe."""
+        chunks = []
+        while True:
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            if chunk.endswith(b"\n"):
+                break
+        data = b"".join(chunks)
+        chunks.clear()
+        return json.loads(data.decode("utf-8"))
+
+
+def cpu_timer(seconds: float) -> None:
+    """Arm (or, with 0, disarm) the cooperative limit: ``seconds`` of this process's CPU time.
+
+    ``ITIMER_PROF`` counts the CPU time of the process (user and system), not the wall
+    clock, so a test gets the same limit however busy the machine is.
+    """
+    seconds = max(float(seconds), 0.0)
+    _ARMED[0] = seconds > 0
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+
+
+def answer(ns: dict, call: dict) -> dict:
+    """Run one call of the grader on the submission's namespace: the result event, nonce aside.
+
+    Everything the call brought (its inputs, the values its steps produced) lives in
+    this function's frame only, and is gone when it returns.
+    """
+    timeout = float(call.get("timeout", 5))
+    msg = {"ev": "result", "id": call["id"]}
+    start = time.process_time()
+    cpu_timer(timeout)
+    try:
+        if call.get("kind") == "variable":
+            msg["outputs"] = {call["name"]: encode(ns.get(call["name"], MISSING))}
+        else:
+            inputs = {k: decode_inputs(v) for k, v in call["inputs"].items()}
+            probe = call.get("probe")
+            counts: dict = {}
+            watch = probe["steps"][0]["function"] if probe else None
+            values = run_steps(ns, call["steps"], dict(inputs), watch=watch, counts=counts)
+            msg["outputs"] = {n: encode(values.get(n, MISSING)) for n in call["send"]}
+            del values
+            if probe:
+                msg["forward_calls"] = int(counts.get("calls", 0))
+                got = perturbed_outputs(ns, probe, inputs)
+                msg["probe"] = {
+                    "base": {o: encode(v) for o, v in got["base"].items()},
+                    "moved": {o: {w: [encode(v) for v in vs] for w, vs in per.items()}
+                              for o, per in got["moved"].items()},
+                }
+                del got
+            del inputs
+    except _Timeout as exc:
+        msg.pop("outputs", None)
+        msg["error"] = {"type": "Timeout", "message": f"{timeout:g} s", "cpu": True,
+                        **_where(exc)}
+    except StepError as exc:
+        msg.pop("outputs", None)
+        info = dict(exc.info)
+        type_name = info.pop("type", None)  # the called value's type, not the error's
+        msg["error"] = {"type": "StepError", "kind": exc.kind, **info}
+        if type_name is not None:
+            msg["error"]["type_name"] = type_name
+    except BaseException as exc:
+        msg.pop("outputs", None)
+        msg["error"] = describe_exception(exc)
+    finally:
+        cpu_timer(0)
+    msg["seconds"] = round(time.process_time() - start, 4)
+    return msg
+
+
 def main(argv: list[str]) -> int:
-    """Entry point: ``python -I -S _worker.py RESULT_FD`` with the request on stdin."""
-    fd = int(argv[1])
-    chan = Channel(fd)
-    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    os.close(0)
+    """Entry point: ``python -I -S _worker.py RESULT_FD REQUEST_FD`` (stdin is /dev/null).
+
+    The protocol, in lock-step with the grader (``sandbox.py``):
+
+    1. request pipe: the set-up (cells, limits, sandbox); result pipe: ``ready``;
+    2. for each cell: ``cell`` then ``cell_end`` with its error;
+    3. then, one at a time: the grader sends ``{"call", "nonce"}``, the worker answers
+       with one ``result`` event carrying the call's id and that nonce, and forgets the
+       call's data before it reads the next one;
+    4. ``{"end": nonce}``: the worker answers ``done`` (the printed output) and exits.
+    """
+    chan = Channel(int(argv[1]))
+    requests = Requests(int(argv[2]))
+    request = requests.next() or {}
     sandbox = request.get("sandbox", {})
     sys.path[:] = list(sandbox.get("path", sys.path))
     sys.dont_write_bytecode = True
@@ -446,14 +607,16 @@ def main(argv: list[str]) -> int:
     report["uid"] = os.getuid()
     out = CappedWriter()
     sys.stdout = sys.stderr = out
-    signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGPROF, _alarm)
     chan.send({"ev": "ready", "sandbox": report, "pid": os.getpid()})
 
     noop = _noop_check
     ns = {"__name__": "__main__", "__builtins__": builtins, "np": np, "numpy": np, "check": noop}
     skip = set(request.get("skip", []))
     cell_timeout = float(request.get("cell_timeout", 10))
-    for i, source in enumerate(request.get("cells", [])):
+    cells = list(request.get("cells", []))
+    del request, sandbox, ll
+    for i, source in enumerate(cells):
         if i in skip:
             continue
         chan.send({"ev": "cell", "i": i})
@@ -461,58 +624,32 @@ def main(argv: list[str]) -> int:
         code_text = clean_cell(source)
         linecache.cache[filename] = (len(code_text), None, code_text.splitlines(True), filename)
         error = None
-        signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+        cpu_timer(cell_timeout)
         try:
             exec(compile(code_text, filename, "exec"), ns)
         except _Timeout as exc:
-            error = {"type": "Timeout", "message": f"{cell_timeout:g} s", **_where(exc)}
+            error = {"type": "Timeout", "message": f"{cell_timeout:g} s of CPU time",
+                     **_where(exc)}
         except BaseException as exc:  # SystemExit, KeyboardInterrupt, MemoryError: all reported
             error = describe_exception(exc)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            cpu_timer(0)
         chan.send({"ev": "cell_end", "i": i, "error": error})
     ns["check"] = noop
 
-    timed_out = set()  # questions with a test that ran out of time: their other tests are skipped
-    for call in request.get("calls", []):
-        chan.send({"ev": "call", "id": call["id"]})
-        start = time.perf_counter()
-        timeout = float(call.get("timeout", 5))
-        msg = {"ev": "result", "id": call["id"]}
-        question = call["id"].split("/")[0]
-        if question in timed_out:
-            msg["error"] = {"type": "Timeout", "message": f"{timeout:g} s", "skipped": True}
-            chan.send(msg)
-            continue
-        signal.setitimer(signal.ITIMER_REAL, timeout)
-        try:
-            if call.get("kind") == "variable":
-                msg["outputs"] = {call["name"]: encode(ns.get(call["name"], MISSING))}
-            else:
-                inputs = {k: decode_inputs(v) for k, v in call["inputs"].items()}
-                values = run_steps(ns, call["steps"], dict(inputs))
-                msg["outputs"] = {n: encode(values.get(n, MISSING)) for n in call["send"]}
-                probe = call.get("probe")
-                if probe:
-                    got = perturbed_outputs(ns, probe, inputs)
-                    msg["probe"] = {
-                        "base": {o: encode(v) for o, v in got["base"].items()},
-                        "moved": {o: {w: [encode(v) for v in vs] for w, vs in per.items()}
-                                  for o, per in got["moved"].items()},
-                    }
-        except _Timeout as exc:
-            msg["error"] = {"type": "Timeout", "message": f"{timeout:g} s", **_where(exc)}
-            timed_out.add(question)
-        except StepError as exc:
-            msg["error"] = {"type": "StepError", "kind": exc.kind, **exc.info}
-        except BaseException as exc:
-            msg["error"] = describe_exception(exc)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        msg["seconds"] = round(time.perf_counter() - start, 4)
+    while True:
+        req = requests.next()
+        if req is None:
+            return 0
+        if "end" in req:
+            chan.send({"ev": "done", "nonce": req["end"], "stdout": out.text(),
+                       "stdout_chars": out.total})
+            return 0
+        msg = answer(ns, req["call"])
+        msg["nonce"] = req["nonce"]
+        del req
         chan.send(msg)
-    chan.send({"ev": "done", "stdout": out.text(), "stdout_chars": out.total})
-    return 0
+        del msg
 
 
 def _where(exc: BaseException) -> dict:

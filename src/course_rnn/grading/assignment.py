@@ -7,6 +7,11 @@ process, and computes every test: the inputs (seeded), the expected outputs (the
 solution's), the outputs of each known wrong variant (for hints), and for gradient
 questions the reference forward at every moved input. Nothing here runs submitted
 code; that happens only in the sandbox (``course_rnn.grading.sandbox``).
+
+When grading, ``load_assignment(path, salt=...)`` draws every public test again with a
+seed mixed from its own and the run's salt (``spec.grading_seed``; ``new_salt()``
+picks one), so the expected outputs a learner sees in ``NAME.checks.npz`` are not
+those the grade depends on; ``check()`` and the release use the stored seeds.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
+import json
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +29,23 @@ import numpy as np
 from course_rnn.grading._worker import StepError, clean_cell, encode, perturbed_outputs, run_steps
 from course_rnn.grading.judge import Case, probe_losses
 from course_rnn.grading.spec import (
+    CONCEPTUAL,
     FormatError,
     InstructorNotebook,
     QuestionSpec,
+    cell_source,
+    drawn_seed,
     graded_code_cells,
     make_inputs,
     parse_instructor,
 )
+
+SALT_MAX = 2**31  # salts are drawn below this: short enough to read and type in a regrade
+
+
+def new_salt() -> int:
+    """A fresh grading salt: a random integer in ``[0, 2**31)`` (record it to regrade)."""
+    return secrets.randbelow(SALT_MAX)
 
 
 @dataclass
@@ -38,6 +55,7 @@ class Assignment:
     notebook: InstructorNotebook
     cases: dict = field(default_factory=dict)  # qid -> list of Case
     namespace: dict = field(default_factory=dict)
+    salt: int | None = None  # the grading salt public tests were re-drawn with (None: stored)
 
     @property
     def id(self) -> str:
@@ -96,7 +114,7 @@ def probe_spec(q: QuestionSpec) -> dict | None:
 
 def call_for(q: QuestionSpec, case: Case, timeout: float) -> dict:
     """The sandbox call of one test."""
-    if q.kind in ("choice", "number"):
+    if q.kind in CONCEPTUAL:
         return {"id": case.id, "kind": "variable", "name": q.variable, "timeout": timeout}
     call = {"id": case.id, "kind": "pipeline", "timeout": timeout, "steps": q.steps,
             "send": q.compare, "inputs": {k: encode_input(v) for k, v in case.inputs.items()}}
@@ -134,22 +152,32 @@ def _plain(value, what: str) -> np.ndarray:
     return np.array(value, subok=False)
 
 
-def make_case(q: QuestionSpec, test, ns: dict, where: str) -> Case:
-    """Compute one test: inputs, the solution's outputs, the wrong variants' outputs."""
-    case = Case(q.id, test.index, test.points, not test.hidden, dict(test.dims), test.seed,
-                name=test.name)
-    if q.kind in ("choice", "number"):
+def make_case(q: QuestionSpec, test, ns: dict, where: str, salt: int | None = None) -> Case:
+    """Compute one test: inputs, the solution's outputs, the wrong variants' outputs.
+
+    With a grading ``salt``, a public test's inputs are drawn again
+    (``spec.grading_seed``) and its expected outputs computed from them here, as for
+    hidden tests; ``None`` (``check()``, the release) keeps the stored seed.
+    """
+    case = Case(q.id, test.index, test.points, not test.hidden, dict(test.dims),
+                drawn_seed(test, salt), name=test.name)
+    if q.kind in CONCEPTUAL:
         if q.variable not in ns:
             raise FormatError(f"{where} {q.id}: the solution does not set {q.variable}")
         answer = ns[q.variable]
-        if q.kind == "choice":
+        if q.kind == "text":
+            if not isinstance(answer, str):
+                raise FormatError(f"{where} {q.id}: {q.variable} is a text question's answer: "
+                                  f"a string, not {type(answer).__name__}")
+            case.expected = {}  # graded by hand: the model answer never leaves this process
+        elif q.kind == "choice":
             if str(answer).lower() not in [c.lower() for c in q.choices]:
                 raise FormatError(f"{where} {q.id}: the answer {answer!r} is not among the choices")
             case.expected = {"answer": str(answer)}
         else:
             case.expected = {"answer": float(answer)}
         return case
-    case.inputs = make_inputs(q, test)
+    case.inputs = make_inputs(q, test, salt)
     label = f"{where} {q.id} test {test.index}"
     try:
         vals = run_steps(ns, q.steps, dict(_copy(case.inputs)))
@@ -192,8 +220,11 @@ def _copy(inputs: dict) -> dict:
     return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
 
 
-def load_assignment(path) -> Assignment:
+def load_assignment(path, salt: int | None = None) -> Assignment:
     """Read an instructor notebook and compute all its tests (see the module docstring).
+
+    ``salt``: the grading run's salt (``new_salt()``); public tests are then drawn
+    again from ``grading_seed(seed, salt)``. ``None`` keeps every stored seed.
 
     Raises ``FormatError`` with a message naming the cell, question or test when the
     notebook does not follow the format or its solution cannot run. Used by the
@@ -202,9 +233,34 @@ def load_assignment(path) -> Assignment:
     inb = parse_instructor(path)
     where = Path(path).name
     ns = run_cells(graded_code_cells(inb.nb), where)
-    a = Assignment(inb, namespace=ns)
+    a = Assignment(inb, namespace=ns, salt=None if salt is None else int(salt))
     for q in inb.questions:
         if q.function and q.function not in ns:
             raise FormatError(f"{where} {q.id}: no cell defines {q.function}")
-        a.cases[q.id] = [make_case(q, t, ns, where) for t in q.tests]
+        a.cases[q.id] = [make_case(q, t, ns, where, salt) for t in q.tests]
     return a
+
+
+def student_version_problem(path) -> str | None:
+    """Why ``path`` is not an instructor notebook but a released student version, or None.
+
+    A student version carries ``"version": "student"`` in its ``course_rnn`` metadata
+    (``student_notebook`` writes it) or has no ``# QUESTION`` raw cell at all while
+    naming an assignment. Release and grading need the instructor's notebook.
+    """
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # parse_instructor says what is wrong with it
+    info = (nb.get("metadata") or {}).get("course_rnn") if isinstance(nb, dict) else None
+    if not isinstance(info, dict):
+        return None
+    has_questions = any(c.get("cell_type") == "raw"
+                        and cell_source(c).lstrip().startswith("# QUESTION")
+                        for c in nb.get("cells", []) if isinstance(c, dict))
+    if info.get("version") == "student" or not has_questions:
+        return (f"{path} is a student version of {info.get('assignment', 'an assignment')!r} "
+                "(what learners get: no solutions, no '# QUESTION' cells, no hidden tests); "
+                "expected the instructor's notebook, with its '# QUESTION' raw cells and "
+                "solutions, e.g. exercises/en/NAME.ipynb")
+    return None

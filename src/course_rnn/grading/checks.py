@@ -14,16 +14,25 @@ and, for what did not, why (see ``course_rnn.grading.judge``).
 In the instructor's notebook (no ``.checks.npz``, but solutions and ``# QUESTION`` cells
 beside the kernel) the same line builds the checks from the notebook itself and runs
 the hidden tests too, so an author sees exactly what a learner will see.
+
+Before running a question, ``check`` looks at what the learner's functions use
+(``grading_problems``): a name that only the set-up cell defines, or anything of the
+``course_rnn`` package, works in the notebook but not when graded (the grader runs
+the answers without the set-up cell, where ``course_rnn`` cannot be imported). Such a
+question fails in ``check`` too, with the words the grader would use.
 """
 
 from __future__ import annotations
 
+import ast
+import dis
 import io
 import json
 import os
 import signal
 import sys
 import threading
+import types
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -37,9 +46,9 @@ from course_rnn.grading._worker import (
     perturbed_outputs,
     run_steps,
 )
-from course_rnn.grading.judge import Case, TestResult, judge
+from course_rnn.grading.judge import Case, TestResult, describe_inputs, judge
 from course_rnn.grading.messages import say
-from course_rnn.grading.spec import LANGS, QuestionSpec
+from course_rnn.grading.spec import CONCEPTUAL, LANGS, MAX_TEXT, QuestionSpec
 
 FORMAT = 1
 PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
@@ -47,6 +56,8 @@ RELEASED = "released"  # the package's folder of released exercises: released/<l
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same checks give the same bytes
 QUESTION_FIELDS = ("id", "kind", "steps", "inputs", "compare", "gradcheck", "variable",
                    "choices", "rtol", "atol", "dtype", "timeout", "public", "title")
+GRADER_NAMES = {"np", "numpy", "check", "__builtins__", "__name__"}  # what the grader provides
+PACKAGE = "course_rnn"
 
 
 # ----------------------------------------------------------------------------- the file
@@ -80,7 +91,7 @@ def build_manifest(assignment, include_hidden: bool = False):
     for q in assignment.questions:
         cases = []
         hidden = [c for c in assignment.cases[q.id] if not c.public]
-        conceptual = q.kind in ("choice", "number")
+        conceptual = q.kind in CONCEPTUAL
         if conceptual:
             hidden = []  # always shown to the learner, answer withheld unless public
         for c in assignment.cases[q.id]:
@@ -162,12 +173,14 @@ def _spec_from(d: dict) -> QuestionSpec:
 class Checks:
     """The public tests of one exercise notebook; call it: ``check("q1")``."""
 
-    def __init__(self, manifest: dict, arrays, lang: str | None = None, instructor: bool = False):
+    def __init__(self, manifest: dict, arrays, lang: str | None = None, instructor: bool = False,
+                 setup: dict | None = None):
         if manifest.get("format") != FORMAT:
             raise ValueError(f"checks of format {manifest.get('format')}, expected {FORMAT}")
         self.assignment = manifest["assignment"]
         self.lang = lang if lang in LANGS else manifest.get("lang", "en")
         self.instructor = instructor
+        self.setup = dict(setup or {})  # names the set-up cell bound, and to what
         self.questions: dict = {}
         self.cases: dict = {}
         self.hidden: dict = {}
@@ -200,8 +213,16 @@ class Checks:
         return cls(manifest, arrays, lang, instructor=True)
 
     def run(self, qid: str, namespace: dict, timeout: float = 10.0) -> list[TestResult]:
-        """Run question ``qid``'s tests on the functions of ``namespace``; the verdicts."""
+        """Run question ``qid``'s tests on the functions of ``namespace``; the verdicts.
+
+        A question whose answer would fail when graded although it runs here (it uses
+        the set-up cell or ``course_rnn``: ``grading_problems``) fails every test, with
+        the grader's words, without being run.
+        """
         q = self.questions[qid]
+        problem = grading_problems(q, namespace, self.setup)
+        if problem is not None:
+            return [flagged_result(q, case, problem, self.lang) for case in self.cases[qid]]
         return [judge(q, case, run_in_kernel(q, case, namespace, timeout), self.lang)
                 for case in self.cases[qid]]
 
@@ -216,11 +237,12 @@ class Checks:
         points = sum(r.points for r in public)
         total = sum(r.max_points for r in public)
         lines = []
-        if q.kind in ("choice", "number"):
+        if q.kind in CONCEPTUAL:
             r = results[0]
-            mark = "✓ " if r.passed else ("" if r.status == "recorded" else "✗ ")
+            mark = "✓ " if r.passed else ("" if r.status in ("recorded", "manual") else "✗ ")
             text = " ".join(r.lines) if r.lines else say("passed", lang)
-            return f"{head}: {mark}{text}"
+            return "\n".join([f"{head}: {mark}{text}"] + [
+                "    " + say("hint", lang, text=h) for h in dict.fromkeys(r.hints)])
         key = "all" if self.instructor else ""
         if passed == len(public):
             lines.append(f"{head}: ✓ " + say(f"summary_pass{key and '_all'}", lang, n=len(public),
@@ -253,6 +275,150 @@ class Checks:
             print(self.report(one, self.run(one, namespace)))
 
 
+# ----------------------------------------------------------------------------- grader's view
+
+
+def setup_snapshot(namespace: dict) -> dict:
+    """What the set-up cell bound: ``{name: object}`` of ``namespace`` when ``load_checks`` ran.
+
+    Names the grader provides too (``np``, ``check``), IPython's own (``In``, ``Out``,
+    ``_``...) and private names are left out.
+    """
+    skip = GRADER_NAMES | {"In", "Out", "get_ipython", "exit", "quit", "open"}
+    return {k: v for k, v in namespace.items() if not k.startswith("_") and k not in skip}
+
+
+def _from_package(value) -> str | None:
+    """The ``course_rnn`` module ``value`` comes from, or None."""
+    if isinstance(value, types.ModuleType):
+        name = value.__name__
+    else:
+        name = getattr(value, "__module__", None)
+        if not isinstance(name, str):
+            name = getattr(type(value), "__module__", "")
+    if isinstance(name, str) and (name == PACKAGE or name.startswith(PACKAGE + ".")):
+        return name
+    return None
+
+
+def _global_names(code: types.CodeType):
+    """``(names read as globals, modules imported)`` by ``code`` and the code nested in it."""
+    names, imports = [], []
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and isinstance(ins.argval, str):
+            names.append(ins.argval)
+        elif ins.opname == "IMPORT_NAME" and isinstance(ins.argval, str):
+            imports.append(ins.argval)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            more, more_imports = _global_names(const)
+            names += more
+            imports += more_imports
+    return names, imports
+
+
+def _defined_in(source: str, name: str) -> bool:
+    """Whether a cell's source binds ``name`` at its top level (def, class, =, import)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name == name:
+                return True
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(n, ast.Name) and n.id == name
+                   for t in targets for n in ast.walk(t)):
+                return True
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return True
+    return False
+
+
+def _imports_package(source: str) -> bool:
+    """Whether a cell imports ``course_rnn`` (``import course_rnn...``, ``from course_rnn...``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(
+                a.name.split(".")[0] == PACKAGE for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == PACKAGE:
+            return True
+    return False
+
+
+def grading_problems(q: QuestionSpec, namespace: dict, setup: dict | None = None):
+    """Why ``q``'s answer would fail when graded though it runs here, or None.
+
+    Returns ``("setup", function, name)`` when an answer function (or a function of the
+    learner's that it calls) reads a global that is still the object the set-up cell
+    bound (``setup``: ``setup_snapshot`` at ``load_checks`` time), ``("course_rnn",
+    function, name)`` when it is, reads or imports anything of ``course_rnn``, or when
+    the cell that defines the answer imports ``course_rnn`` (IPython's ``In`` history).
+    """
+    setup = setup or {}
+    names = [st["function"] for st in q.steps] if q.steps else []
+    if q.gradcheck:
+        names.append(q.gradcheck["forward"]["function"])
+    answer_names = list(dict.fromkeys(names + ([q.variable] if q.variable else [])))
+    history = namespace.get("In")
+    if isinstance(history, list):  # IPython: the cells as run, the last run last
+        for name in answer_names:
+            cells = [str(c) for c in history if isinstance(c, str) and _defined_in(c, name)]
+            if cells and _imports_package(cells[-1]) and "load_checks" not in cells[-1]:
+                return ("course_rnn", name, PACKAGE)
+    seen: set = set()
+    todo = [(n, namespace.get(n)) for n in dict.fromkeys(names)]
+    while todo:
+        owner, fn = todo.pop()
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        if fn is None:
+            continue
+        if _from_package(fn):
+            return ("course_rnn", owner, getattr(fn, "__name__", owner))
+        code = getattr(fn, "__code__", None)
+        glob = getattr(fn, "__globals__", None)
+        if not isinstance(code, types.CodeType) or not isinstance(glob, dict):
+            continue
+        reads, imports = _global_names(code)
+        if any(m.split(".")[0] == PACKAGE for m in imports):
+            return ("course_rnn", owner, PACKAGE)
+        for name in dict.fromkeys(reads):
+            if name in GRADER_NAMES or name not in glob:
+                continue
+            value = glob[name]
+            if _from_package(value):
+                return ("course_rnn", owner, name)
+            if name in setup and setup[name] is value and glob is namespace:
+                return ("setup", owner, name)
+            if isinstance(value, types.FunctionType) and value.__globals__ is glob:
+                todo.append((owner, value))  # a helper of the learner's: what does it use?
+    return None
+
+
+def flagged_result(q: QuestionSpec, case: Case, problem: tuple, lang: str) -> TestResult:
+    """The failed test of an answer that ``grading_problems`` flagged: the grader's words."""
+    kind, function, name = problem
+    if kind == "setup":
+        lines = [say("exception", lang, function=function, type="NameError",
+                     message=f"name '{name}' is not defined")]
+        hints = [say("hint_setup_name", lang, name=name)]
+    else:
+        lines = [say("exception", lang, function=function, type="ModuleNotFoundError",
+                     message=f"No module named '{PACKAGE}'")]
+        hints = [say("hint_course_rnn", lang)]
+    return TestResult(case.qid, case.index, case.public, 0.0, case.points, "error", lines, hints,
+                      describe_inputs(case))
+
+
 def _is_user(filename: str) -> bool:
     return not filename.startswith(PACKAGE_DIR) and "site-packages" not in filename \
         and not filename.startswith(os.path.dirname(np.__file__))
@@ -268,8 +434,11 @@ def run_in_kernel(q: QuestionSpec, case: Case, namespace: dict, timeout: float) 
     The same message the sandbox sends: ``{"outputs": ...}`` or ``{"error": ...}``.
     A time limit applies on Unix when called from the main thread (``SIGALRM``).
     """
-    if q.kind in ("choice", "number"):
+    if q.kind in CONCEPTUAL:
         value = namespace.get(q.variable, None)
+        if q.kind == "text" and isinstance(value, str):
+            return {"outputs": {q.variable: {"t": "str", "v": value[:MAX_TEXT],
+                                             "n": len(value)}}}
         return {"outputs": {q.variable: encode(value)}}
     use_alarm = (hasattr(signal, "setitimer") and threading.current_thread() is
                  threading.main_thread())
@@ -281,9 +450,12 @@ def run_in_kernel(q: QuestionSpec, case: Case, namespace: dict, timeout: float) 
         signal.setitimer(signal.ITIMER_REAL, float(q.timeout or timeout))
     inputs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.inputs.items()}
     try:
-        values = run_steps(namespace, q.steps, dict(inputs))
+        counts: dict = {}
+        watch = q.gradcheck["forward"]["function"] if q.gradcheck else None
+        values = run_steps(namespace, q.steps, dict(inputs), watch=watch, counts=counts)
         msg = {"outputs": {n: encode(values.get(n)) for n in q.compare}}
         if q.gradcheck:
+            msg["forward_calls"] = int(counts.get("calls", 0))
             probe = {"steps": [q.gradcheck["forward"]],
                      "wrt": list(dict.fromkeys(q.gradcheck["wrt"].values())),
                      "out": list(q.gradcheck["loss"]), "eps": q.gradcheck["eps"]}
@@ -295,7 +467,9 @@ def run_in_kernel(q: QuestionSpec, case: Case, namespace: dict, timeout: float) 
     except _KernelTimeout:
         return {"error": {"type": "Timeout", "message": f"{float(q.timeout or timeout):g} s"}}
     except StepError as exc:
-        return {"error": {"type": "StepError", "kind": exc.kind, **exc.info}}
+        info = dict(exc.info)
+        type_name = info.pop("type", None)  # the called value's type, not the error's
+        return {"error": {**info, "type": "StepError", "kind": exc.kind, "type_name": type_name}}
     except Exception as exc:
         err = describe_exception(exc, _is_user)
         return {"error": err}
@@ -330,7 +504,21 @@ def load_checks(name: str, lang: str | None = None, folder=None) -> Checks:
 
     ``lang`` ("ko" or "en") chooses the language of the messages and of the packaged
     copy (both when None). Used by the exercises of every chapter.
+
+    Called from a notebook's set-up cell, it also notes what that cell defined
+    (``setup_snapshot``), so that ``check`` can flag answers that use it: the grader
+    does not run the set-up cell.
     """
+    checks = _find_checks(name, lang, folder)
+    caller = sys._getframe(1).f_globals
+    if caller.get("__name__") == "__main__":  # a notebook's kernel (or a script)
+        checks.setup = setup_snapshot(caller)
+    return checks
+
+
+def _find_checks(name: str, lang: str | None, folder) -> Checks:
+    """``load_checks`` without the set-up snapshot: the checks file, notebook or copy."""
+
     folder = Path(folder) if folder is not None else Path.cwd()
     stem = name[: -len(".checks.npz")] if name.endswith(".checks.npz") else Path(name).stem
     npz = folder / f"{stem}.checks.npz"

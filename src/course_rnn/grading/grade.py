@@ -19,7 +19,6 @@ rerun gives the same gradebook.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import sys
@@ -27,13 +26,29 @@ import time
 import traceback
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from course_rnn.grading.assignment import Assignment, load_assignment
+from course_rnn.grading.gradebook import (
+    GradebookError,
+    LatePolicy,
+    Settings,
+    file_time,
+    finalize,
+    gradebook_rows,
+    iso,
+    meta_path,
+    missing_feedback,
+    read_manual,
+    read_roster,
+    read_times,
+    roster_key,
+    to_csv,
+)
 from course_rnn.grading.judge import TestResult, judge
 from course_rnn.grading.messages import say
-from course_rnn.grading.sandbox import Limits, Sandbox
+from course_rnn.grading.sandbox import Limits, Sandbox, backstop
 from course_rnn.grading.spec import LANGS, cell_source, first_line, is_setup_cell
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
@@ -100,15 +115,27 @@ def find_submissions(folder: Path) -> list[Path]:
 
 
 def _reason(run, lang: str, limits: Limits) -> str:
+    """Why a worker run ended, in words (the learner's language)."""
     key = run.end or "killed"
     info = dict(run.end_info)
-    if key == "output_flood":
-        info["mb"] = limits.max_result_mb
-    if key == "budget":
-        info["seconds"] = limits.budget
     if key == "startup":
         return say("reason_grader", lang, detail=info.get("detail", ""))
-    if key not in ("timeout", "killed", "cpu", "exited", "channel", "output_flood", "budget"):
+    if key == "output_flood":
+        return say("reason_output_flood", lang, mb=limits.max_result_mb)
+    if key == "channel":
+        return say("reason_channel_write", lang)
+    if key == "unreadable":
+        return say("reason_unreadable", lang)
+    if key == "timeout":
+        seconds = float(info.get("seconds") or 0)
+        if info.get("cpu"):
+            return say("reason_timeout_cpu", lang, seconds=seconds)
+        return say("reason_timeout_wall", lang, seconds=backstop(seconds))
+    if key == "budget":
+        if info.get("wall"):
+            return say("reason_budget_wall", lang, seconds=backstop(limits.budget))
+        return say("reason_budget_cpu", lang, seconds=limits.budget)
+    if key not in ("killed", "cpu", "exited"):
         key = "killed"
     info.setdefault("signal", "?")
     info.setdefault("code", "?")
@@ -157,7 +184,12 @@ def grade_submission(assignment: Assignment, sandbox: Sandbox, sub: Submission,
 
 
 def _run_all(assignment, sandbox, sub, lang, fb) -> dict:
-    """Run the submission, restarting after deaths; the message of every call by id."""
+    """Run the submission, restarting after deaths; the message of every call by id.
+
+    Limits are CPU time: ``budget`` CPU seconds for the whole submission, restarts
+    included (each worker gets what is left as its ``RLIMIT_CPU``), and a wall-clock
+    backstop of ``sandbox.backstop(budget)`` that an idle machine never reaches first.
+    """
     limits = sandbox.limits
     calls = assignment.calls(limits.call_timeout)
     by_id = {c["id"]: c for c in calls}
@@ -167,15 +199,20 @@ def _run_all(assignment, sandbox, sub, lang, fb) -> dict:
     cell_errors: dict = {}
     deaths: Counter = Counter()
     startup_failures = 0
-    deadline = time.monotonic() + limits.budget
+    cpu_used = 0.0
+    deadline = time.monotonic() + backstop(limits.budget)
     while pending:
-        if time.monotonic() >= deadline:
-            reason = say("reason_budget", lang, seconds=limits.budget)
+        cpu_left = limits.budget - cpu_used
+        if time.monotonic() >= deadline or cpu_left <= 0:
+            key = "reason_budget_cpu" if cpu_left <= 0 else "reason_budget_wall"
+            seconds = limits.budget if cpu_left <= 0 else backstop(limits.budget)
+            reason = say(key, lang, seconds=seconds)
             for cid in pending:
                 messages[cid] = {"fatal": reason, "status": "not_run"}
             break
-        run = sandbox.run(sub.cells, [by_id[c] for c in pending], skip, deadline)
+        run = sandbox.run(sub.cells, [by_id[c] for c in pending], skip, deadline, cpu_left)
         fb["runs"] += 1
+        cpu_used += run.cpu
         if run.sandbox:
             fb["sandbox"] = run.sandbox
         for i, err in run.cells.items():
@@ -185,10 +222,12 @@ def _run_all(assignment, sandbox, sub, lang, fb) -> dict:
         if run.stdout and not fb["stdout"]:
             fb["stdout"] = run.stdout
             fb["stdout_chars"] = run.stdout_chars
+        if run.after_done:
+            fb["notes"].append(say("reason_after_done", lang))
         pending = [c for c in pending if c not in messages]
         if run.finished:
-            if pending:  # a "done" written by the submission itself, before its tests ran
-                reason = say("reason_channel", lang)
+            if pending:  # cannot happen: "done" answers the grader's "end", sent after all calls
+                reason = say("reason_channel_write", lang)
                 for cid in pending:
                     messages[cid] = {"fatal": reason, "status": "not_run"}
             break
@@ -204,6 +243,14 @@ def _run_all(assignment, sandbox, sub, lang, fb) -> dict:
             break
         reason = _reason(run, lang, limits)
         current = run.current
+        if run.end == "budget":  # what ran gets the reason; nothing else is tried
+            for cid in pending:
+                died = current == ("call", cid)
+                messages[cid] = {"fatal": reason, "status": "died" if died else "not_run"}
+            if current is not None and current[0] == "cell":
+                fb["notes"].append(say("reason_cell_died", lang, cell=sub.labels[current[1]],
+                                       reason=reason))
+            break
         if current is not None and current[0] == "cell" and current[1] not in skip:
             i = current[1]
             skip.add(i)
@@ -268,18 +315,13 @@ def write_atomic(path: Path, text: str) -> None:
             tmp.unlink()
 
 
-def gradebook_csv(assignment: Assignment, feedbacks: list[dict]) -> str:
-    """The gradebook as CSV text: one row per student, sorted; points per question."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    qids = [q.id for q in assignment.questions]
-    w.writerow(["student", *qids, "total", "max", "status", "note"])
-    for fb in sorted(feedbacks, key=lambda f: f["student"]):
-        points = {q["id"]: q["points"] for q in fb["questions"]}
-        note = fb["notes"][0] if fb["status"] != "graded" and fb["notes"] else ""
-        w.writerow([fb["student"], *(f"{points.get(q, 0.0):g}" for q in qids),
-                    f"{fb['score']:g}", f"{fb['max_score']:g}", fb["status"], note[:200]])
-    return out.getvalue()
+def gradebook_csv(assignment: Assignment, feedbacks: list[dict], roster: dict | None = None) -> str:
+    """The gradebook as CSV text: one row per student, sorted; points per question.
+
+    Columns: ``student, name``, one per question, ``total_before_penalty, submitted_at,
+    days_late, penalty, total, max, status, flag, note`` (``gradebook.gradebook_rows``).
+    """
+    return to_csv(gradebook_rows([q.id for q in assignment.questions], feedbacks, roster))
 
 
 def feedback_name(student: str) -> str:
@@ -294,10 +336,46 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def _write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` atomically unless the file holds it already (then it is untouched)."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_atomic(path, text)
+    return True
+
+
+def _previous(out_csv: Path, feedback_dir: Path, settings, assignment_id: str) -> dict:
+    """``{student: feedback}`` of the rows of an existing gradebook of the same assignment."""
+    if settings is None or not out_csv.exists():
+        return {}
+    if settings.assignment != assignment_id:
+        raise GradebookError(f"{out_csv} is the gradebook of {settings.assignment!r}, not of "
+                             f"{assignment_id!r}: choose another --out (or --fresh to replace it)")
+    kept = {}
+    with open(out_csv, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            sid = row.get("student", "")
+            path = feedback_dir / feedback_name(sid)
+            if row.get("status") == "missing" or not path.exists():
+                continue
+            try:
+                kept[sid] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise GradebookError(f"{path}: unreadable feedback of {sid} ({exc}); grade "
+                                     "that student again with --only") from None
+    return kept
+
+
 def grade_folder(assignment_path, submissions, out_csv, feedback_dir=None, jobs: int | None = None,
                  limits: dict | None = None, lang: str | None = None,
-                 progress: bool = True) -> list[dict]:
-    """Grade every notebook below ``submissions``; write the gradebook and feedback files.
+                 progress: bool = True, *, only=None, roster=None, times=None,
+                 late: LatePolicy | None = None, manual=None, lms=None, html: bool = True,
+                 fresh: bool = False, salt: int | None = None,
+                 graded_now: list | None = None) -> list[dict]:
+    """Grade the notebooks below ``submissions``; write the gradebook and feedback files.
 
     Parameters
     ----------
@@ -305,11 +383,17 @@ def grade_folder(assignment_path, submissions, out_csv, feedback_dir=None, jobs:
         The instructor notebook of the assignment (e.g. ``exercises/en/01_recurrent_cell.ipynb``).
     submissions : path
         A folder; every ``*.ipynb`` below it is a submission, its student id the path
-        below the folder without ``.ipynb``.
+        below the folder without ``.ipynb`` (with a roster: the roster id that is the
+        file's name or its first folder, ``kim/01_recurrent_cell.ipynb`` -> ``kim``).
     out_csv : path
-        The gradebook, replaced atomically at the end.
+        The gradebook, replaced atomically at the end. When it exists already (with its
+        ``NAME.meta.json``), the students graded now replace their rows and every other
+        row is kept, with the same roster, salt, late policy and manual points unless
+        new ones are given; ``fresh`` starts a new gradebook instead.
     feedback_dir : path, optional
-        One ``STUDENT.json`` per submission (default: ``<out_csv without .csv>_feedback``).
+        ``STUDENT.json`` and ``STUDENT.html`` per student (default:
+        ``<out_csv without .csv>_feedback``); a file whose content did not change is
+        not rewritten.
     jobs : int, optional
         Parallel workers (default: the number of usable cores).
     limits : dict, optional
@@ -318,20 +402,80 @@ def grade_folder(assignment_path, submissions, out_csv, feedback_dir=None, jobs:
         assignment's ``# ASSIGNMENT`` cell.
     lang : {"ko", "en"}, optional
         Language of the feedback (default: each notebook's own).
+    only : list of str, optional
+        Grade only these students (ids, or roster ids); each must have a submission.
+    roster, times, manual : path, optional
+        CSV files: ``id,name[,email]``; ``id,submitted_at``; ``id,question,points,comment``
+        (``course_rnn.grading.gradebook``).
+    late : LatePolicy, optional
+        The deadline and the penalty per started day late.
+    lms : path, optional
+        The course's LMS file: this assignment's column is added or updated.
+    html : bool
+        Write the HTML feedback pages.
+    salt : int, optional
+        The salt the public tests are re-drawn with (default: the gradebook's, else a
+        new one); recorded in ``NAME.meta.json``.
+    graded_now : list, optional
+        Filled with the ids of the students graded in this run.
 
-    Returns the feedback of every submission, sorted by student. Used by the
+    Returns the feedback of every student of the gradebook, sorted. Raises
+    ``FormatError`` for a wrong assignment notebook and ``GradebookError`` for a wrong
+    roster, manifest, manual file or option, before anything is written. Used by the
     exercises of every chapter (``course-rnn grade``).
     """
     from tqdm import tqdm
+
+    from course_rnn.grading.assignment import new_salt, student_version_problem
+    from course_rnn.grading.feedback_html import render
+    from course_rnn.grading.lms import merge_lms
+    from course_rnn.grading.spec import FormatError
 
     out_csv = Path(out_csv)
     feedback_dir = Path(feedback_dir) if feedback_dir else out_csv.with_name(
         out_csv.stem + "_feedback")
     jobs = jobs or default_jobs()
-    assignment = load_assignment(assignment_path)
+    problem = student_version_problem(assignment_path)
+    if problem:
+        raise FormatError(problem)
+    settings = None if fresh else Settings.read(meta_path(out_csv))
+    if salt is None and settings is not None:
+        salt = settings.salt
+    assignment = load_assignment(assignment_path, salt=new_salt() if salt is None else salt)
+    previous = _previous(out_csv, feedback_dir, settings, assignment.id)
+    if roster is not None:
+        roster = read_roster(roster)
+    elif settings is not None:
+        roster = settings.roster
+    if late is None and settings is not None:
+        late = settings.policy()
+    stamps = read_times(times) if times is not None else {}
     root = Path(submissions)
     subs = [read_submission(p, root) for p in find_submissions(root)]
-    feedbacks = []
+    by_key: dict = {}
+    for s in subs:
+        key = roster_key(s.student, roster)
+        if key in by_key:
+            raise GradebookError(f"two submissions for {key}: {by_key[key].path} and {s.path}")
+        s.student = key
+        by_key[key] = s
+    if only:
+        unknown = [o for o in only if o not in by_key]
+        if unknown:
+            raise GradebookError(f"--only: no submission for {', '.join(unknown)} in {root}")
+        subs = [by_key[o] for o in sorted(set(only))]
+    students = set(previous) | set(by_key) | set(roster or {})
+    questions = {q.id: q.points for q in assignment.questions}
+    if manual is not None:
+        manual = read_manual(manual, questions, students)
+    else:
+        manual = [m for m in (settings.manual or [])] if settings is not None else []
+    when = {}
+    for s in subs:
+        original = s.path.relative_to(root).with_suffix("").as_posix()
+        t = stamps.get(s.student) or stamps.get(original)
+        when[s.student] = iso(t if t is not None else file_time(s.path))
+    feedbacks = {sid: fb for sid, fb in previous.items()}
     limits = Limits.for_assignment(assignment.notebook.config, limits)
     with Sandbox(limits, jobs=jobs) as sandbox, ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(grade_submission, assignment, sandbox, s, lang): s for s in subs}
@@ -343,14 +487,39 @@ def grade_folder(assignment_path, submissions, out_csv, feedback_dir=None, jobs:
                 fb = fut.result()
             except Exception as exc:  # a bug of the grader: the submission keeps its row
                 fb = grader_error_feedback(assignment, sub, exc)
+            fb["submitted_at"] = when[sub.student]
+            finalize(fb, manual, late, roster)
             write_atomic(feedback_dir / feedback_name(fb["student"]),
                          json.dumps(fb, ensure_ascii=False, indent=1))
-            feedbacks.append(fb)
+            feedbacks[fb["student"]] = fb
             bar.update(1)
         bar.close()
-    feedbacks.sort(key=lambda f: f["student"])
-    write_atomic(out_csv, gradebook_csv(assignment, feedbacks))
-    return feedbacks
+    fresh_ids = {s.student for s in subs}
+    for sid in sorted(roster or {}):
+        if sid not in feedbacks:
+            feedbacks[sid] = missing_feedback(sid, assignment, lang or assignment.lang)
+    for sid, fb in sorted(feedbacks.items()):
+        finalize(fb, manual, late, roster)
+        if fb["status"] == "missing":
+            continue
+        base = feedback_dir / feedback_name(sid)
+        if sid not in fresh_ids:
+            _write_if_changed(base, json.dumps(fb, ensure_ascii=False, indent=1))
+        if html:
+            name = (roster or {}).get(sid, {}).get("name", "")
+            _write_if_changed(base.with_suffix(".html"), render(fb, assignment, name))
+    result = [feedbacks[k] for k in sorted(feedbacks)]
+    settings = Settings(assignment.id, assignment.salt, roster,
+                        asdict(late) if late is not None else None, manual)
+    write_atomic(meta_path(out_csv), settings.text())
+    write_atomic(out_csv, gradebook_csv(assignment, result, roster))
+    if lms is not None:
+        names = {k: v.get("name", "") for k, v in (roster or {}).items()}
+        write_atomic(Path(lms), merge_lms(lms, assignment.id, {f["student"]: f["score"]
+                                                               for f in result}, names))
+    if graded_now is not None:
+        graded_now += sorted(fresh_ids)
+    return result
 
 
 def result_from_dict(d: dict) -> TestResult:

@@ -13,7 +13,11 @@ numerical gradient of the forward,
 
     \mathrm{rel}(a, b) = \frac{\max_i |a_i - b_i|}{\max(\max_i |a_i| + \max_i |b_i|, 10^{-12})},
 
-is below the question's tolerance (CS231n's thresholds, as in ``course_rnn.gradcheck``).
+is below the question's tolerance (CS231n's thresholds, as in ``course_rnn.gradcheck``),
+and its relative error against the course's solution's gradient is below ``ref_tol``
+(default ``1e-12``): a correct analytic backward in float64 scores about ``1e-15``, a
+numerical gradient by central differences about ``1e-7`` to ``1e-10``, so a backward
+computed by finite differences does not pass.
 A failure is explained: which input, expected against actual shape or values, the
 largest error and where, and a hint when the output equals that of a known wrong
 variant (a transposed weight, a state not carried, a missing (1 - h²), ...).
@@ -23,13 +27,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from course_rnn.grading._worker import MAX_FORWARD_CALLS
 from course_rnn.grading.messages import mistake_text, say
+from course_rnn.grading.spec import CONCEPTUAL, MAX_TEXT, REF_TOL
 
 MAX_DIMS = 32
+STEP_ERRORS = ("missing", "not_callable", "returns")  # StepError kinds (see _worker.run_steps)
+NAME_ERROR = re.compile(r"name '(\w+)' is not defined")
 
 
 class Opaque:
@@ -82,7 +91,7 @@ def decode_value(enc, max_bytes: int = 64 * 2**20):
     if t == "missing":
         return MISSING
     if t == "str":
-        return str(enc.get("v", ""))[:1000]
+        return str(enc.get("v", ""))[:MAX_TEXT]
     if t == "tuple":
         items = enc.get("items")
         if not isinstance(items, list):
@@ -132,6 +141,7 @@ class TestResult:
     lines: list = field(default_factory=list)
     hints: list = field(default_factory=list)
     inputs: str = ""
+    answer: str = ""  # a free-text answer, as written (graded by hand)
 
     @property
     def passed(self) -> bool:
@@ -277,8 +287,8 @@ def matching_mistakes(q, case: Case, outputs: dict, lang: str) -> list[str]:
     meta = getattr(q, "mistakes", {}) or {}
     rtol, atol = max(q.rtol, 1e-6), max(q.atol, 1e-8)
     for key, variant in case.mistakes.items():
-        if not variant:
-            continue
+        if not variant or same_as_reference(variant, case.expected, rtol, atol):
+            continue  # on this test the variant gives the right answer: no hint to give
         if all(isinstance(outputs.get(n), np.ndarray)
                and outputs[n].shape == np.shape(e)
                and close(outputs[n], np.asarray(e), rtol, atol)
@@ -287,44 +297,94 @@ def matching_mistakes(q, case: Case, outputs: dict, lang: str) -> list[str]:
     return hints
 
 
+def same_as_reference(variant: dict, expected: dict, rtol: float, atol: float) -> bool:
+    """Whether a wrong variant's outputs equal the reference's on a test (all compared names).
+
+    Such a variant is not a mistake on that test's inputs (a transposed ``W_hh`` when
+    ``W_hh`` happens to be symmetric, a state not carried when every length is 1), so
+    its hint must not fire there.
+    """
+    if not expected:
+        return False
+    for name, e in expected.items():
+        v = variant.get(name)
+        if v is None or not close(np.asarray(v), np.asarray(e), rtol, atol):
+            return False
+    return True
+
+
 # ----------------------------------------------------------------------------- errors
+
+
+def step_error_lines(error: dict, fn: str, lang: str) -> tuple[str, list]:
+    """Status and lines of a step that could not run (missing, not callable, wrong returns).
+
+    ``error`` is ``{"kind", "function", ...}``; the called value's type is in
+    ``type_name`` (or, from a worker that put it there, ``type`` when that is not
+    ``"StepError"``).
+    """
+    sub = error.get("kind")
+    name = str(error.get("function") or fn)
+    if sub == "missing":
+        return "missing", [say("missing", lang, function=name)]
+    if sub == "not_callable":
+        type_name = error.get("type_name") or error.get("type")
+        if not type_name or type_name == "StepError":
+            type_name = "value"
+        return "missing", [say("not_callable", lang, function=name, type=type_name)]
+    expected = [str(e) for e in error.get("expected", [])] if isinstance(
+        error.get("expected"), list) else []
+    return "error", [say("returns_count", lang, function=name, n=len(expected),
+                         names=", ".join(expected), got=error.get("got", "?"))]
+
+
+def error_hints(kind, message: str, lang: str) -> list:
+    """Hints for an error that the grader's sandbox causes but a notebook does not.
+
+    A name defined only in the set-up cell (the grader does not run it) and the
+    ``course_rnn`` package (not importable when graded): ``check()`` flags both
+    before running with the same words (``checks.grading_problems``).
+    """
+    if "course_rnn" in message:
+        return [say("hint_course_rnn", lang)]
+    m = NAME_ERROR.search(message) if kind == "NameError" else None
+    if m:
+        return [say("hint_setup_name", lang, name=m.group(1))]
+    return []
 
 
 def error_result(q, case: Case, error: dict, lang: str) -> TestResult:
     """A test whose call raised, timed out, or found no function."""
     fn = q.function or getattr(q, "variable", "") or "?"
     kind = error.get("type")
+    # a StepError is told by its kind: a worker that spreads the step's info after
+    # "type" leaves there the called value's type name ("int", "tuple"), not "StepError"
+    step = kind == "StepError" or (error.get("kind") in STEP_ERRORS and "function" in error)
     where = error.get("where") or {}
-    if where.get("function") and where["function"] != "<module>":
-        fn = where["function"] if kind != "StepError" else fn
-    lines, status = [], "error"
-    if kind == "StepError":
-        sub = error.get("kind")
-        name = error.get("function", fn)
-        if sub == "missing":
-            status, lines = "missing", [say("missing", lang, function=name)]
-        elif sub == "not_callable":
-            lines = [say("not_callable", lang, function=name, type=error.get("type_name", "value"))]
-            status = "missing"
-        else:
-            lines = [say("returns_count", lang, function=name, n=len(error.get("expected", [])),
-                         names=", ".join(error.get("expected", [])), got=error.get("got", "?"))]
+    if where.get("function") and where["function"] != "<module>" and not step:
+        fn = where["function"]
+    lines, hints, status = [], [], "error"
+    if step:
+        status, lines = step_error_lines(error, fn, lang)
     elif kind == "NotImplementedError":
         status, lines = "not_implemented", [say("not_implemented", lang, function=fn)]
     elif kind == "Timeout":
         status = "timeout"
         seconds = float(str(error.get("message", "0")).split()[0] or 0)
-        key = "timeout_skipped" if error.get("skipped") else "timeout"
+        key = ("timeout_cpu" if error.get("cpu") else "timeout") + \
+            ("_skipped" if error.get("skipped") else "")
         lines = [say(key, lang, function=fn, seconds=seconds)]
     elif kind == "MemoryError":
         lines = [say("memory", lang, function=fn, limit=error.get("limit", "?"))]
     else:
-        lines = [say("exception", lang, function=fn, type=kind, message=error.get("message", ""))]
+        message = str(error.get("message", ""))
+        lines = [say("exception", lang, function=fn, type=kind, message=message)]
         if where.get("line"):
             lines.append(say("exception_where", lang, line=where["line"],
                              code=where.get("code", "")))
+        hints = error_hints(kind, message, lang)
     return TestResult(case.qid, case.index, case.public, 0.0, case.points, status, lines,
-                      inputs=describe_inputs(case))
+                      hints, inputs=describe_inputs(case))
 
 
 # ----------------------------------------------------------------------------- judging
@@ -346,9 +406,19 @@ def judge(q, case: Case, message: dict, lang: str) -> TestResult:
         return error_result(q, case, message["error"], lang)
     raw = message.get("outputs", {})
     outputs = {k: decode_value(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-    if q.kind in ("choice", "number"):
-        return judge_answer(q, case, outputs.get(q.variable, MISSING), lang)
+    if q.kind in CONCEPTUAL:
+        enc = raw.get(q.variable) if isinstance(raw, dict) else None
+        length = enc.get("n") if isinstance(enc, dict) else None  # a text's full length
+        return judge_answer(q, case, outputs.get(q.variable, MISSING), lang,
+                            length if isinstance(length, int) and length >= 0 else None)
     if q.gradcheck:
+        calls = message.get("forward_calls", 0)
+        if calls == -1 or calls > MAX_FORWARD_CALLS:
+            fwd = q.gradcheck["forward"]["function"]
+            key = "backward_profile_removed" if calls == -1 else "backward_calls_forward"
+            return TestResult(case.qid, case.index, case.public, 0.0, case.points, "failed",
+                              [say(key, lang, function=fwd, calls=calls)],
+                              inputs=describe_inputs(case))
         return judge_gradients(q, case, outputs, message.get("probe"), lang)
     lines, hints, ok = [], [], True
     for name in q.compare:
@@ -366,13 +436,28 @@ def judge(q, case: Case, message: dict, lang: str) -> TestResult:
                       hints, describe_inputs(case))
 
 
-def judge_answer(q, case: Case, value, lang: str) -> TestResult:
-    """A multiple-choice or numeric answer (conceptual questions)."""
+def judge_answer(q, case: Case, value, lang: str, length: int | None = None) -> TestResult:
+    """A multiple-choice, numeric or free-text answer (conceptual questions).
+
+    A free text gets status ``manual`` and 0 points (the manual-points file gives them);
+    it is kept, up to ``MAX_TEXT`` characters, in ``answer``; ``length`` is its length
+    before it was cut for sending (default: as received).
+    """
     def result(status, lines, points=0.0):
         return TestResult(case.qid, case.index, case.public, points, case.points, status, lines)
 
     if value is MISSING or value is None or value is Ellipsis:
         return result("unanswered", [say("unanswered", lang, variable=q.variable)])
+    if q.kind == "text":
+        if not isinstance(value, str):
+            return result("invalid", [say("not_text", lang, variable=q.variable,
+                                          type=_type_name(value))])
+        if not value.strip():
+            return result("unanswered", [say("unanswered_text", lang, variable=q.variable)])
+        n = max(len(value), length or 0)
+        r = result("manual", [say("graded_by_hand", lang, n=n, points=case.points)])
+        r.answer = value[:MAX_TEXT]
+        return r
     expected = case.expected.get("answer")
     if q.kind == "choice":
         if isinstance(value, np.ndarray) and value.ndim == 0:
@@ -471,12 +556,19 @@ def judge_gradients(q, case: Case, outputs: dict, probe, lang: str) -> TestResul
                 return fail("failed", [say("forward_probe", lang, function=fwd_name, wrt=w,
                                            eps=gc["eps"], got=float(got[tuple(j)]),
                                            expected=float(ref[tuple(j)]))])
+    ref_tol = float(gc.get("ref_tol", REF_TOL))
     for gname, w in gc["wrt"].items():
         shape = np.shape(case.inputs[w])
         num = (losses[w][:, 0] - losses[w][:, 1]).reshape(shape) / (2 * gc["eps"])
         rel = rel_error(outputs[gname], num)
         if not rel <= gc["tol"]:
             lines.append(say("grad_error", lang, name=gname, rel=rel, tol=gc["tol"]))
+            continue
+        # close to the numerical gradient: it must also be the analytic one, which a
+        # finite difference (of any step) cannot reach
+        ref = rel_error(outputs[gname], case.expected[gname])
+        if not ref <= ref_tol:
+            lines.append(say("grad_reference", lang, name=gname, rel=ref, tol=ref_tol))
     for name in q.compare:  # outputs that are not gradients: against the reference
         if name in gc["wrt"]:
             continue

@@ -261,6 +261,43 @@ MESSAGES = {
         "en": "your output matches a known wrong variant ({key}).",
         "ko": "알려진 잘못된 풀이({key})의 결과와 같습니다.",
     },
+    # ---- gradients against the course's solution, free text, the grader's environment
+    "grad_reference": {
+        "en": "{name}: close to the numerical gradient, but its relative error against the "
+        "course's solution is {rel:.2e} (it must be below {tol:.0e}, far tighter than a numerical "
+        "gradient can reach): derive the backward pass by hand rather than by finite differences.",
+        "ko": "{name}: 수치 기울기와는 가깝지만 강의 풀이와의 상대 오차가 {rel:.2e}입니다 "
+        "({tol:.0e}보다 작아야 하며, 이는 수치 기울기로는 닿을 수 없는 정밀도입니다). 유한 차분이 "
+        "아니라 식을 유도해서 역전파를 짜세요.",
+    },
+    "not_text": {
+        "en": "`{variable}` should be a string (your answer in words), not {type}.",
+        "ko": "`{variable}`에는 문자열(글로 쓴 답)을 넣어야 합니다 ({type}이(가) 아니라).",
+    },
+    "unanswered_text": {
+        "en": "not answered yet: write your answer in the string `{variable} = \"...\"`.",
+        "ko": "아직 답하지 않았습니다. `{variable} = \"...\"`의 문자열 안에 답을 쓰세요.",
+    },
+    "graded_by_hand": {
+        "en": "graded by hand: your answer ({n} characters) is recorded; its {points:g} point(s) "
+        "are given when the instructor has read it.",
+        "ko": "직접 채점하는 문제입니다. 답({n}자)을 받아 두었고, 강사가 읽은 뒤에 "
+        "{points:g}점 가운데 점수를 매깁니다.",
+    },
+    "hint_setup_name": {
+        "en": "`{name}` is not defined when your notebook is graded: the grader does not run the "
+        "set-up cell, so a name defined only there (or nowhere) is missing. Define it in the cell "
+        "of your answer.",
+        "ko": "채점할 때는 `{name}`이(가) 정의되어 있지 않습니다. 채점기는 준비 셀을 실행하지 "
+        "않으므로 준비 셀에서만 정의한 이름(또는 어디에도 정의하지 않은 이름)은 없습니다. "
+        "답을 쓴 셀에서 정의하세요.",
+    },
+    "hint_course_rnn": {
+        "en": "your answer uses the course_rnn package, which is not there when your notebook is "
+        "graded (only numpy and the standard library are): write it with numpy yourself.",
+        "ko": "답이 course_rnn 패키지를 씁니다. 채점할 때는 이 패키지가 없고 numpy와 표준 "
+        "라이브러리만 있으니 numpy로 직접 짜세요.",
+    },
     # ---- cells, notebooks, the batch grader
     "cell_error": {
         "en": "cell {cell} raised {type}: {message}",
@@ -331,3 +368,73 @@ def mistake_text(key: str, meta: dict, lang: str) -> str:
     if f"mistake_{key}" in MESSAGES:
         return say(f"mistake_{key}", lang)
     return say("mistake_generic", lang, key=key)
+
+
+# ---- the sandbox's result channel and its CPU-time limits (#17; used by grade.py and judge.py)
+REASONS.update({
+    "reason_channel_write": {
+        "en": "the submitted code tampered with the grader's result channel (it wrote to it "
+        "itself)",
+        "ko": "제출한 코드가 채점기의 결과 채널을 건드렸습니다 (채널에 직접 썼습니다)",
+    },
+    "reason_unreadable": {
+        "en": "the submitted code tampered with the grader's result channel: its report could "
+        "not be read",
+        "ko": "제출한 코드가 채점기의 결과 채널을 건드려서 보고를 읽을 수 없었습니다",
+    },
+    "reason_after_done": {
+        "en": "the submitted code wrote to the grader's result channel after its last test "
+        "(the answers given before that count as they are)",
+        "ko": "제출한 코드가 마지막 테스트가 끝난 뒤에 채점기의 결과 채널에 썼습니다 (그 전에 낸 "
+        "답은 그대로 인정됩니다)",
+    },
+    "reason_timeout_cpu": {
+        "en": "it ran past its time limit of {seconds:g} s of CPU time",
+        "ko": "CPU 시간 {seconds:g}초의 시간 제한을 넘었습니다",
+    },
+    "reason_timeout_wall": {
+        "en": "it ran past the grader's wall-clock time limit ({seconds:g} s) without using up "
+        "its CPU time: is it waiting or sleeping?",
+        "ko": "CPU 시간을 다 쓰지 않은 채 채점기의 실제 시간 제한({seconds:g}초)을 넘었습니다. "
+        "무언가를 기다리거나 잠들어 있지 않은지 확인하세요",
+    },
+    "reason_budget_cpu": {
+        "en": "the submission used up its budget of {seconds:g} s of CPU time",
+        "ko": "제출물이 CPU 시간 예산 {seconds:g}초를 다 썼습니다",
+    },
+    "reason_budget_wall": {
+        "en": "the submission ran past the grader's wall-clock time limit for the whole "
+        "notebook ({seconds:g} s)",
+        "ko": "제출물이 노트북 전체에 주어진 채점기의 실제 시간 제한({seconds:g}초)을 넘었습니다",
+    },
+})
+MESSAGES.update({
+    "timeout_cpu": {
+        "en": "`{function}` did not finish within {seconds:g} s of CPU time: is there an "
+        "infinite loop?",
+        "ko": "`{function}`이(가) CPU 시간 {seconds:g}초 안에 끝나지 않았습니다. 무한 루프가 "
+        "아닌지 확인하세요.",
+    },
+    "timeout_cpu_skipped": {
+        "en": "not run: an earlier test of this question did not finish within {seconds:g} s "
+        "of CPU time.",
+        "ko": "실행하지 않았습니다. 이 문제의 앞선 테스트가 CPU 시간 {seconds:g}초 안에 끝나지 "
+        "않았습니다.",
+    },
+})
+MESSAGES.update({
+    "backward_calls_forward": {
+        "en": "the backward pass called `{function}` {calls} times: a gradient computed by running "
+        "the forward at moved inputs (finite differences) is not the backward pass asked for. "
+        "Derive it with the chain rule, from what the forward stored in its cache.",
+        "ko": "역전파가 `{function}`을(를) {calls}번 불렀습니다. 입력을 조금씩 옮겨 가며 순전파를 "
+        "다시 돌려 얻은 기울기(유한 차분)는 이 문제가 요구하는 역전파가 아닙니다. 순전파가 "
+        "캐시에 남긴 값에서 연쇄 법칙으로 유도하세요.",
+    },
+    "backward_profile_removed": {
+        "en": "the backward pass removed the profile function the grader uses to count how "
+        "often it calls `{function}`; the test cannot be graded and earns no points.",
+        "ko": "역전파가 `{function}`을(를) 부르는 횟수를 세려고 채점기가 건 프로파일 함수를 "
+        "없앴습니다. 이 테스트는 채점할 수 없어 점수를 받지 못합니다.",
+    },
+})

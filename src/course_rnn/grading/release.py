@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from course_rnn.grading._worker import encode
-from course_rnn.grading.assignment import load_assignment
+from course_rnn.grading.assignment import load_assignment, student_version_problem
 from course_rnn.grading.checks import read_checks_file, save_checks
 from course_rnn.grading.grade import Submission, grade_submission, write_atomic
 from course_rnn.grading.judge import check_form, judge, rel_error
@@ -68,7 +68,7 @@ def _failures(fb: dict, lang: str) -> list[tuple[str, int, str]]:
     out = []
     for q in fb["questions"]:
         for t in q["tests"]:
-            if t["status"] != "passed":
+            if t["status"] not in ("passed", "manual"):  # a free-text answer waits for its grader
                 label = say("test_label" if t["public"] else "hidden_label", lang, k=t["index"] + 1)
                 out.append((q["id"], t["index"], f"{label}: " + " ".join(t["lines"])))
     return out
@@ -159,6 +159,11 @@ def instructor_notebooks(source: Path) -> list[tuple[Path, Path]]:
                   if not any(part.startswith(".") for part in p.relative_to(source).parts))
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    path, folder = path.resolve(), folder.resolve()
+    return path == folder or folder in path.parents
+
+
 def release(source, out, limits: dict | None = None, jobs: int = 1,
             replace: bool = False) -> list[Path]:
     """Release one instructor notebook, or every one below a folder, into ``out``.
@@ -169,13 +174,26 @@ def release(source, out, limits: dict | None = None, jobs: int = 1,
     on any problem, ``ReleaseError`` lists them all. ``limits`` overrides the sandbox's
     limits as in ``grade_folder``. With ``replace``, ``out`` is replaced as a whole
     (files of notebooks that no longer exist go too), through a folder written beside it
-    and renamed: a failed release leaves the old ``out`` as it was. Used by the
-    exercises of every chapter.
+    and renamed: a failed release leaves the old ``out`` as it was. An ``out`` equal to
+    or inside the source folder (for one notebook: its own folder), or a source that is a
+    student version, is refused
+    before anything runs. Used by the exercises of every chapter.
     """
     source, out = Path(source), Path(out)
+    folder = source if source.is_dir() else source.parent
+    # a folder's release must not land inside it (a later release would take the student
+    # versions for instructor ones); one notebook's must not land beside it (same file name)
+    if _inside(out, folder) if source.is_dir() else out.resolve() == folder.resolve():
+        raise ReleaseError(f"release refused: the output folder {out} is inside the source "
+                           f"folder {folder}; the student versions would replace or mix with "
+                           "the instructor notebooks (solutions lost). Choose an --out outside "
+                           f"it, e.g. build/student")
     pairs = instructor_notebooks(source)
     if not pairs:
         raise ReleaseError(f"{source}: no instructor notebook found")
+    students = [msg for p, _ in pairs if (msg := student_version_problem(p))]
+    if students:
+        raise ReleaseError("release refused:\n  " + "\n  ".join(students))
     done, problems = [], []
     for p, rel in pairs:
         config = {}

@@ -31,7 +31,10 @@ from pathlib import Path
 import numpy as np
 
 LANGS = ("ko", "en")
-KINDS = ("function", "choice", "number")
+KINDS = ("function", "choice", "number", "text")
+CONCEPTUAL = ("choice", "number", "text")  # questions answered by a variable, not a function
+REF_TOL = 1e-12  # gradient questions: relative error allowed against the course's solution
+MAX_TEXT = 4096  # characters of a free-text answer kept in the feedback
 SOLUTION_BEGIN = re.compile(r"^(\s*)#\s*BEGIN SOLUTION(\s+NO PROMPT)?\s*$")
 SOLUTION_END = re.compile(r"^\s*#\s*END SOLUTION\s*$")
 SOLUTION_LINE = re.compile(r"^(\s*)(.*?)\s*#\s*SOLUTION\s*$")
@@ -247,7 +250,10 @@ def parse_question(qid: str, raw: dict) -> QuestionSpec:
     ``{"function", "args", "returns"}``, later steps using what earlier ones returned);
     ``compare`` names what is compared (default: the last step's returns). Conceptual
     questions: ``{"kind": "choice", "variable": "q5_answer", "choices": [...]}`` or
-    ``{"kind": "number", "variable": ...}``, with ``points``. See ``exercises/README.md``.
+    ``{"kind": "number", "variable": ...}``, with ``points``; a free-text question
+    ``{"kind": "text", "variable": "q7_answer", "points": 2}`` is graded by hand (the
+    grader records the text and gives 0 of its points until the manual-points file
+    sets them). See ``exercises/README.md``.
     """
     where = f"question {qid}"
     _need(isinstance(raw, dict), f"{where}: the cell must hold a dict")
@@ -266,9 +272,14 @@ def parse_question(qid: str, raw: dict) -> QuestionSpec:
     _need(q.dtype in ("strict", "float", "any"), f"{where}: dtype is strict, float or any")
     q.timeout = raw.get("timeout")
     q.title = raw.get("title", {})
-    if kind in ("choice", "number"):
+    if kind in CONCEPTUAL:
         q.variable = raw.get("variable")
-        _need(isinstance(q.variable, str), f"{where}: a {kind} question names its 'variable'")
+        _need(isinstance(q.variable, str) and q.variable.isidentifier(),
+              f"{where}: a {kind} question names its 'variable' (a Python name)")
+        if kind == "text":
+            extra = set(raw) - {"kind", "variable", "points", "title"}
+            _need(not extra, f"{where}: a text question takes kind, variable, points and title "
+                  f"only, not {sorted(extra)} (it is graded by hand)")
         q.public = bool(raw.get("public", False))
         points = raw.get("points", 1)
         _need(isinstance(points, (int, float)) and points > 0, f"{where}: points > 0")
@@ -340,14 +351,48 @@ def parse_question(qid: str, raw: dict) -> QuestionSpec:
         wrt = dict(gc.get("wrt", {}))
         _need(wrt and set(wrt) <= set(q.compare) and set(wrt.values()) <= set(fwd["args"]),
               f"{where}: gradcheck.wrt maps compared gradients to forward inputs")
+        extra = set(gc) - {"forward", "loss", "wrt", "eps", "tol", "ref_tol"}
+        _need(not extra, f"{where}: gradcheck has unknown key(s) {sorted(extra)}")
+        ref_tol = float(gc.get("ref_tol", REF_TOL))
+        _need(0 < ref_tol < 1e-8, f"{where}: gradcheck.ref_tol must be in (0, 1e-8): a looser "
+              "tolerance lets a backward computed by finite differences pass")
         q.gradcheck = {"forward": fwd, "loss": loss, "wrt": wrt,
-                       "eps": float(gc.get("eps", 1e-5)), "tol": float(gc.get("tol", 1e-6))}
+                       "eps": float(gc.get("eps", 1e-5)), "tol": float(gc.get("tol", 1e-6)),
+                       "ref_tol": ref_tol}
     return q
 
 
-def make_inputs(q: QuestionSpec, test: TestSpec) -> dict:
-    """The inputs of one test: every argument drawn in order from ``default_rng(seed)``."""
-    rng = np.random.default_rng(test.seed)
+def grading_seed(test_seed: int, salt: int | None) -> int:
+    """The seed a public test is drawn with when graded: ``test_seed`` mixed with ``salt``.
+
+    ``salt`` is the grading run's integer (chosen at random per run unless given, and
+    recorded with the gradebook so that a regrade draws the same inputs); ``None``
+    keeps ``test_seed`` (``check()`` and the release's validation use the stored
+    inputs, which the learner sees). The mix is ``numpy.random.SeedSequence([salt,
+    test_seed])``'s first 63-bit word: stable across numpy versions and machines.
+    """
+    if salt is None:
+        return int(test_seed)
+    salt, test_seed = int(salt), int(test_seed)
+    if salt < 0 or test_seed < 0:
+        raise ValueError(f"salt and seed must be non-negative integers, got {salt}, {test_seed}")
+    word = np.random.SeedSequence([salt, test_seed]).generate_state(1, np.uint64)[0]
+    return int(word) >> 1
+
+
+def drawn_seed(test: TestSpec, salt: int | None) -> int:
+    """The seed of ``test`` in a grading run with ``salt``: public tests re-drawn, hidden kept."""
+    return test.seed if test.hidden else grading_seed(test.seed, salt)
+
+
+def make_inputs(q: QuestionSpec, test: TestSpec, salt: int | None = None) -> dict:
+    """The inputs of one test: every argument drawn in order from ``default_rng(seed)``.
+
+    With a grading ``salt``, a public test is drawn with ``grading_seed(seed, salt)``
+    instead (same sizes, same argument specs): a lookup table of the public expected
+    outputs then matches nothing. Hidden tests keep their seeds.
+    """
+    rng = np.random.default_rng(drawn_seed(test, salt))
     specs = {**q.inputs, **test.args}
     return {name: generate(specs[name], test.dims, rng) for name in q.inputs}
 
@@ -419,13 +464,15 @@ def check_markers(source: str, where: str) -> None:
     _need(not inside, f"{where}: BEGIN SOLUTION without END SOLUTION")
 
 
-def strip_solutions(source: str, lang: str) -> str:
+def strip_solutions(source: str, lang: str, text_variables=()) -> str:
     """The learner's version of a code cell: solutions replaced by prompts.
 
     A region ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` becomes, inside a block, the
     comment ``# YOUR CODE HERE`` and ``raise NotImplementedError``, and ``...`` at the
     top level (``NO PROMPT`` after BEGIN: nothing). A line ``x = 3  # SOLUTION`` becomes
-    ``x = ...``. These are otter-grader's markers.
+    ``x = ...``. These are otter-grader's markers. A line that sets one of
+    ``text_variables`` (free-text answers) becomes ``q7_answer = ""``: the learner writes
+    the answer in that string.
     """
     out, inside = [], False
     for line in source.splitlines():
@@ -448,7 +495,9 @@ def strip_solutions(source: str, lang: str) -> str:
         if m:
             indent, code = m.group(1), m.group(2)
             a = ASSIGN.match(code)
-            out.append(f"{indent}{a.group(1).rstrip()} = ..." if a else f"{indent}...")
+            target = a.group(1).rstrip() if a else None
+            blank = '""' if target in text_variables else "..."
+            out.append(f"{indent}{target} = {blank}" if a else f"{indent}...")
             continue
         out.append(line)
     return "\n".join(out)
@@ -457,6 +506,7 @@ def strip_solutions(source: str, lang: str) -> str:
 def student_notebook(inb: InstructorNotebook) -> dict:
     """The learner's notebook: no question cells, no hidden cells, no solutions, no outputs."""
     nb = copy.deepcopy(inb.nb)
+    texts = {q.variable for q in inb.questions if q.kind == "text"}
     cells = []
     for cell in nb["cells"]:
         src = cell_source(cell)
@@ -470,7 +520,7 @@ def student_notebook(inb: InstructorNotebook) -> dict:
             if "solution" in tags:
                 src = PROMPT[inb.lang] + "\n..."
             else:
-                src = strip_solutions(src, inb.lang)
+                src = strip_solutions(src, inb.lang, texts)
             cell["source"] = src
             cell["outputs"] = []
             cell["execution_count"] = None
