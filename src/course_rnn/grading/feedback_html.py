@@ -33,6 +33,8 @@ TEXT = {
     "hidden": {"en": "hidden test {k}", "ko": "숨은 테스트 {k}"},
     "passed": {"en": "passed", "ko": "통과"},
     "failed": {"en": "failed", "ko": "실패"},
+    "manual_status": {"en": "graded by hand", "ko": "직접 채점"},
+    "recorded": {"en": "recorded", "ko": "기록함"},
     "inputs": {"en": "Inputs", "ko": "입력"},
     "expected": {"en": "Expected", "ko": "기댓값"},
     "hint": {"en": "Hint", "ko": "힌트"},
@@ -69,7 +71,10 @@ STATUS = {
 
 # statuses whose explanation is about the submission alone (no expected value in it)
 SAFE_HIDDEN = {"error", "missing", "not_implemented", "timeout", "died", "not_run",
-               "unanswered", "invalid"}
+               "unanswered", "invalid", "manual", "recorded"}
+# statuses that are neither a pass nor a failure: a free-text answer waiting for the
+# instructor's points, an answer recorded without a right one (a survey question)
+NEUTRAL = {"manual": "manual_status", "recorded": "recorded"}
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Noto Sans KR",sans-serif;max-width:52rem;margin:2rem auto;
@@ -112,10 +117,12 @@ def _expected_values(case) -> str:
 
 def _test(t: dict, case, lang: str) -> str:
     ok = t["status"] == "passed"
+    neutral = NEUTRAL.get(t["status"])
     label = _t("public" if t["public"] else "hidden", lang, k=t["index"] + 1)
-    verdict = _t("passed" if ok else "failed", lang)
-    out = [f'<div class="test {"passed" if ok else "failed"}">',
-           f'<span class="label">{_e(label)}</span> · <span class="{"ok" if ok else "bad"}">'
+    verdict = _t(neutral or ("passed" if ok else "failed"), lang)
+    box, mark = ("", "") if neutral else (("passed", "ok") if ok else ("failed", "bad"))
+    out = [f'<div class="test {box}">',
+           f'<span class="label">{_e(label)}</span> · <span class="{mark}">'
            f'{_e(verdict)}</span> ({t["points"]:g}/{t["max_points"]:g})']
     if t["public"]:
         if t.get("inputs"):

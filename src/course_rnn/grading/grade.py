@@ -40,6 +40,7 @@ from course_rnn.grading.gradebook import (
     iso,
     meta_path,
     missing_feedback,
+    parse_time,
     read_manual,
     read_roster,
     read_times,
@@ -406,7 +407,9 @@ def grade_folder(assignment_path, submissions, out_csv, feedback_dir=None, jobs:
         Grade only these students (ids, or roster ids); each must have a submission.
     roster, times, manual : path, optional
         CSV files: ``id,name[,email]``; ``id,submitted_at``; ``id,question,points,comment``
-        (``course_rnn.grading.gradebook``).
+        (``course_rnn.grading.gradebook``). Each one not given is the gradebook's (a
+        regrade keeps the manifest of times, so that a student graded again is not late
+        by the file's new modification time).
     late : LatePolicy, optional
         The deadline and the penalty per started day late.
     lms : path, optional
@@ -449,7 +452,11 @@ def grade_folder(assignment_path, submissions, out_csv, feedback_dir=None, jobs:
         roster = settings.roster
     if late is None and settings is not None:
         late = settings.policy()
-    stamps = read_times(times) if times is not None else {}
+    if times is not None:
+        stamps = read_times(times)
+    else:  # a regrade keeps the manifest it was first given (else every file's own time)
+        stamps = {k: parse_time(v, f"{meta_path(out_csv)}: times of {k}")
+                  for k, v in ((settings.times or {}) if settings is not None else {}).items()}
     root = Path(submissions)
     subs = [read_submission(p, root) for p in find_submissions(root)]
     by_key: dict = {}
@@ -510,7 +517,8 @@ def grade_folder(assignment_path, submissions, out_csv, feedback_dir=None, jobs:
             _write_if_changed(base.with_suffix(".html"), render(fb, assignment, name))
     result = [feedbacks[k] for k in sorted(feedbacks)]
     settings = Settings(assignment.id, assignment.salt, roster,
-                        asdict(late) if late is not None else None, manual)
+                        asdict(late) if late is not None else None, manual,
+                        {k: iso(v) for k, v in stamps.items()} or None)
     write_atomic(meta_path(out_csv), settings.text())
     write_atomic(out_csv, gradebook_csv(assignment, result, roster))
     if lms is not None:

@@ -16,10 +16,10 @@ chapter 0 walks through it). The sandbox's verdicts (``grade.grade_submission``)
   overridden), with the comment shown in the student's feedback.
 
 The settings live beside the gradebook, in ``NAME.meta.json``, so that grading a few
-students again (``--only``) reuses the same roster, salt, late policy and manual points
-and keeps every other row. The final grade is always recomputed from the automatic
-points stored in each feedback file, so applying a new manual file never runs a
-submission again.
+students again (``--only``) reuses the same roster, salt, manifest of submission times,
+late policy and manual points and keeps every other row. The final grade is always
+recomputed from the automatic points stored in each feedback file, so applying a new
+manual file never runs a submission again.
 """
 
 from __future__ import annotations
@@ -187,6 +187,7 @@ class Settings:
     roster: dict | None = None
     late: dict | None = None
     manual: list | None = None
+    times: dict | None = None  # the manifest of submission times: {id: ISO 8601}
 
     @classmethod
     def read(cls, path: Path) -> Settings | None:
@@ -196,7 +197,7 @@ class Settings:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(**{k: data.get(k) for k in ("assignment", "salt", "roster", "late",
-                                                   "manual")})
+                                                   "manual", "times")})
         except (OSError, ValueError, TypeError) as exc:
             raise GradebookError(f"{path}: unreadable settings of the gradebook ({exc}); "
                                  "delete it to start a new gradebook") from None

@@ -47,7 +47,11 @@ ever see the inputs of the test it is answering. Since submitted code shares the
 worker's process, it can write on the result pipe (or patch the worker) - but the
 only thing it could write that the grader accepts is an answer to the running call,
 which is the same as returning a value; the comparison with the expected outputs
-happens in the grader's process, with which the submission shares no memory. Every
+happens in the grader's process, with which the submission shares no memory. (One
+field of an answer is the worker's own measurement, not a value: ``forward_calls``,
+the count of the forward's calls during a backward step. A submission that patches
+the worker can make it 0, so it only guards against a backward written as finite
+differences; the tolerance against the reference gradients does not depend on it.) Every
 accepted answer is rebuilt from checked fields (``clean_result``), so the judge only
 ever sees the worker's own format. Anything else on the channel - an event nobody
 asked for, a second answer, a wrong id or nonce, a malformed line, a flood, bytes
