@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _helpers_grading import SELF_CONTAINED_Q3
 from course_rnn.grading.assignment import encode_input, load_assignment
 from course_rnn.grading.bench import make_submission, solution_sources
 from course_rnn.grading.grade import grade_folder
@@ -50,17 +51,6 @@ def encoded(value):
 '''
 
 RIGHT = "return np.tanh(x_t @ W_xh + h_prev @ W_hh + b_h)"
-# q3 without a call to rnn_cell_step, so that breaking q1 cannot spill into q3
-SELF_CONTAINED_Q3 = '''def time_rnn_forward_lengths(xs, lengths, h0, W_xh, W_hh, b_h):
-    N, T, _ = xs.shape
-    h = np.zeros((N, W_hh.shape[0])) if h0 is None else h0
-    hs = np.zeros((N, T, W_hh.shape[0]))
-    for t in range(T):
-        real = (t < lengths)[:, None]
-        h = np.where(real, np.tanh(xs[:, t] @ W_xh + h @ W_hh + b_h), h)
-        hs[:, t] = np.where(real, h, 0.0)
-    return hs, h
-'''
 
 
 def q1(body: str) -> dict:

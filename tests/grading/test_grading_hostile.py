@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from _helpers_grading import SELF_CONTAINED_Q3
 from course_rnn.grading import sandbox as sandbox_module
 from course_rnn.grading.bench import make_submission, solution_sources
 from course_rnn.grading.grade import feedback_name, grade_folder
@@ -30,17 +31,6 @@ FULL = {"q1": 4.0, "q2": 3.0, "q3": 5.0, "q4": 1.0, "q5": 1.0}
 LINUX = sys.platform.startswith("linux")
 pytestmark = pytest.mark.slow  # every test reads the class graded once (7-13 s)
 
-# q3 without a call to rnn_cell_step, so that breaking q1 cannot spill into q3
-SELF_CONTAINED_Q3 = '''def time_rnn_forward_lengths(xs, lengths, h0, W_xh, W_hh, b_h):
-    N, T, _ = xs.shape
-    h = np.zeros((N, W_hh.shape[0])) if h0 is None else h0
-    hs = np.zeros((N, T, W_hh.shape[0]))
-    for t in range(T):
-        real = (t < lengths)[:, None]
-        h = np.where(real, np.tanh(xs[:, t] @ W_xh + h @ W_hh + b_h), h)
-        hs[:, t] = np.where(real, h, 0.0)
-    return hs, h
-'''
 
 
 def q2(body: str) -> dict:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from _helpers_grading import SELF_CONTAINED_Q3
 from course_rnn.grading.bench import WRONG, make_submission, solution_sources
 from course_rnn.grading.grade import grade_folder
 from course_rnn.grading.release import release
@@ -37,17 +38,6 @@ SLOW = '''def rnn_cell_step_stacked(x_t, h_prev, W, b_h):
     while time.process_time() - start < 1.2:  # 1.2 s of CPU time, whatever the load
         pass
     return np.tanh(np.concatenate([x_t, h_prev], axis=1) @ W + b_h)
-'''
-# q3 without a call to rnn_cell_step (else each of its time steps would take a second)
-SELF_CONTAINED_Q3 = '''def time_rnn_forward_lengths(xs, lengths, h0, W_xh, W_hh, b_h):
-    N, T, _ = xs.shape
-    h = np.zeros((N, W_hh.shape[0])) if h0 is None else h0
-    hs = np.zeros((N, T, W_hh.shape[0]))
-    for t in range(T):
-        real = (t < lengths)[:, None]
-        h = np.where(real, np.tanh(xs[:, t] @ W_xh + h @ W_hh + b_h), h)
-        hs[:, t] = np.where(real, h, 0.0)
-    return hs, h
 '''
 
 
