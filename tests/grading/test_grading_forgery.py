@@ -20,11 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _helpers_grading import SELF_CONTAINED_Q3
+from _helpers_grading import chapter1_class
 from course_rnn.grading.assignment import encode_input, load_assignment
-from course_rnn.grading.bench import make_submission, solution_sources
+from course_rnn.grading.bench import make_submission
 from course_rnn.grading.grade import grade_folder
-from course_rnn.grading.release import release
 from course_rnn.grading.sandbox import Limits, Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,12 +166,7 @@ def cases() -> dict:
 def graded(tmp_path_factory):
     """Release chapter 1, build every forging submission, grade the class once."""
     tmp = tmp_path_factory.mktemp("forgery")
-    release(INSTRUCTOR, tmp / "student")
-    student = json.loads((tmp / "student" / INSTRUCTOR.name).read_text(encoding="utf-8"))
-    good = solution_sources(INSTRUCTOR)
-    good["time_rnn_forward_lengths"] = SELF_CONTAINED_Q3
-    subs = tmp / "subs"
-    subs.mkdir()
+    student, good, subs = chapter1_class(tmp)
     for name, (spec, _, _) in cases().items():
         nb = make_submission(student, {**good, **spec.get("replace", {})}, [TOOLS, SCAN],
                              spec.get("after", ()))

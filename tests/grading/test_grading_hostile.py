@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from _helpers_grading import SELF_CONTAINED_Q3
+from _helpers_grading import chapter1_class
 from course_rnn.grading import sandbox as sandbox_module
-from course_rnn.grading.bench import make_submission, solution_sources
+from course_rnn.grading.bench import make_submission
 from course_rnn.grading.grade import feedback_name, grade_folder
-from course_rnn.grading.release import release
 from course_rnn.grading.sandbox import UID_BASE, UID_SPAN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,12 +157,7 @@ def cases(paths: dict) -> dict:
 def graded(tmp_path_factory):
     """Release chapter 1, build every hostile submission, grade the class once."""
     tmp = tmp_path_factory.mktemp("hostile")
-    release(INSTRUCTOR, tmp / "student")
-    student = json.loads((tmp / "student" / INSTRUCTOR.name).read_text(encoding="utf-8"))
-    good = solution_sources(INSTRUCTOR)
-    good["time_rnn_forward_lengths"] = SELF_CONTAINED_Q3
-    subs = tmp / "subs"
-    subs.mkdir()
+    student, good, subs = chapter1_class(tmp)
     leak = tmp / "leak"
     leak.mkdir()
     os.chmod(leak, 0o777)  # writable by anyone: only the sandbox can stop a write

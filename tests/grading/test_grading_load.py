@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from _helpers_grading import SELF_CONTAINED_Q3
-from course_rnn.grading.bench import WRONG, make_submission, solution_sources
+from _helpers_grading import chapter1_class
+from course_rnn.grading.bench import WRONG, make_submission
 from course_rnn.grading.grade import grade_folder
-from course_rnn.grading.release import release
 from course_rnn.grading.sandbox import Limits, backstop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,15 +59,10 @@ def busy_cores():
 
 
 def test_same_gradebook_with_one_job_and_six_on_busy_cores(tmp_path, busy_cores):
-    release(INSTRUCTOR, tmp_path / "student")
-    student = json.loads((tmp_path / "student" / INSTRUCTOR.name).read_text(encoding="utf-8"))
-    good = solution_sources(INSTRUCTOR)
-    good["time_rnn_forward_lengths"] = SELF_CONTAINED_Q3
+    student, good, folder = chapter1_class(tmp_path)
     slow = {**good, "rnn_cell_step_stacked": SLOW}
     subs = {"correct": good, "slow_1": slow, "slow_2": slow, "slow_3": slow, "slow_4": slow,
             "wrong": {**good, "rnn_cell_step": WRONG["rnn_cell_step"][0]}}
-    folder = tmp_path / "subs"
-    folder.mkdir()
     for name, sources in subs.items():
         nb = make_submission(student, sources)
         (folder / f"{name}.ipynb").write_text(json.dumps(nb), encoding="utf-8")
