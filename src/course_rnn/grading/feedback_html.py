@@ -22,15 +22,16 @@ import html
 
 import numpy as np
 
-TEXT = {
+from course_rnn.grading.messages import MESSAGES, say
+
+# the page's own texts, in the grader's one catalogue of bilingual messages (``say``)
+MESSAGES.update({f"html_{key}": text for key, text in {
     "title": {"en": "Feedback: {assignment}", "ko": "피드백: {assignment}"},
     "student": {"en": "Student", "ko": "학생"},
     "score": {"en": "Score", "ko": "점수"},
     "status": {"en": "Status", "ko": "상태"},
     "question": {"en": "Question {qid}", "ko": "문제 {qid}"},
     "points": {"en": "{points:g} of {max:g} points", "ko": "{max:g}점 중 {points:g}점"},
-    "public": {"en": "test {k}", "ko": "테스트 {k}"},
-    "hidden": {"en": "hidden test {k}", "ko": "숨은 테스트 {k}"},
     "passed": {"en": "passed", "ko": "통과"},
     "failed": {"en": "failed", "ko": "실패"},
     "manual_status": {"en": "graded by hand", "ko": "직접 채점"},
@@ -59,7 +60,7 @@ TEXT = {
     "notes": {"en": "Notes", "ko": "참고"},
     "stdout": {"en": "Printed output (start)", "ko": "출력 (앞부분)"},
     "total": {"en": "Total", "ko": "합계"},
-}
+}.items()})
 
 STATUS = {
     "graded": {"en": "graded", "ko": "채점 완료"},
@@ -89,8 +90,7 @@ font-size:.85rem;white-space:pre-wrap}.hint{background:#fff8c5;padding:.2rem .5r
 
 
 def _t(key: str, lang: str, **fields) -> str:
-    table = TEXT[key]
-    return (table.get(lang) or table["en"]).format(**fields)
+    return say(f"html_{key}", lang, **fields)
 
 
 def _e(value) -> str:
@@ -118,7 +118,7 @@ def _expected_values(case) -> str:
 def _test(t: dict, case, lang: str) -> str:
     ok = t["status"] == "passed"
     neutral = NEUTRAL.get(t["status"])
-    label = _t("public" if t["public"] else "hidden", lang, k=t["index"] + 1)
+    label = say("test_label" if t["public"] else "hidden_label", lang, k=t["index"] + 1)
     verdict = _t(neutral or ("passed" if ok else "failed"), lang)
     box, mark = ("", "") if neutral else (("passed", "ok") if ok else ("failed", "bad"))
     out = [f'<div class="test {box}">',
